@@ -1,0 +1,59 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+
+from customers.models import Customer, normalize_email
+
+
+class CustomerCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = Customer
+        fields = ("email", "name")
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+
+class CustomerChangeForm(UserChangeForm):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("The name cannot be blank.")
+        return name
+
+
+@admin.register(Customer)
+class CustomerAdmin(UserAdmin):
+    form = CustomerChangeForm
+    add_form = CustomerCreationForm
+    list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_active", "is_superuser", "date_joined"]
+    search_fields = ["name", "email"]
+    ordering = ["id"]
+    readonly_fields = ["date_joined", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "name", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]

@@ -1,0 +1,64 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def normalize_email(email: str) -> str:
+    """Emails are stored and looked up lower-cased: one address, one account."""
+    return email.strip().lower()
+
+
+class CustomerManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalize_email(email))
+
+    def create_user(self, email, password=None, **extra_fields):
+        from customers.services import customer_create
+
+        return customer_create(email=email, password=password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class Customer(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True, max_length=254)
+    name = models.CharField(max_length=255)
+    is_staff = models.BooleanField(
+        default=False, help_text="Back-office access: manages every customer and favorites list."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive customers cannot log in; their tokens answer 401."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="customer_email_ci_unique",
+                violation_error_message="A customer with this email already exists.",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+        self.name = self.name.strip()

@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from customers.models import Customer
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "is_staff", "is_active", "date_joined"]
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class CustomerCreateSerializer(serializers.Serializer):
+    """Staff creating a customer; without a password the account cannot log in yet."""
+
+    name = serializers.CharField(max_length=255)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, required=False)
+    is_staff = serializers.BooleanField(default=False)
+    is_active = serializers.BooleanField(default=True)
+
+
+class CustomerUpdateSerializer(serializers.Serializer):
+    """What a customer may change about itself; anything else sent is ignored."""
+
+    name = serializers.CharField(max_length=255)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, required=False)
+
+
+class StaffCustomerUpdateSerializer(CustomerUpdateSerializer):
+    is_staff = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)

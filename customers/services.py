@@ -1,0 +1,94 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from customers.models import Customer, normalize_email
+
+
+class EmailTaken(Exception):
+    """Another customer already has this email (whatever its case)."""
+
+    def __init__(self, email: str):
+        super().__init__(f"A customer with the email {email} already exists.")
+
+
+def _set_password(customer: Customer, password: str | None) -> None:
+    if password is None:
+        customer.set_unusable_password()
+        return
+    try:
+        validate_password(password, user=customer)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    customer.set_password(password)
+
+
+def _save(customer: Customer) -> None:
+    """Insert or update; the database's unique index decides duplicate emails, races included."""
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        if Customer.objects.filter(email=customer.email).exclude(pk=customer.pk).exists():
+            raise EmailTaken(customer.email) from None
+        raise
+
+
+def customer_create(
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    is_staff: bool = False,
+    is_active: bool = True,
+    is_superuser: bool = False,
+) -> Customer:
+    """A new customer; without a password it cannot log in until one is set."""
+    customer = Customer(
+        email=normalize_email(email),
+        name=name.strip(),
+        is_staff=is_staff,
+        is_active=is_active,
+        is_superuser=is_superuser,
+    )
+    _set_password(customer, password)
+    _save(customer)
+    return customer
+
+
+def customer_update(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    is_staff: bool | None = None,
+    is_active: bool | None = None,
+) -> Customer:
+    """Changes only what is given. A new password logs the customer out everywhere."""
+    if name is not None:
+        customer.name = name.strip()
+    if email is not None:
+        customer.email = normalize_email(email)
+    if is_staff is not None:
+        customer.is_staff = is_staff
+    if is_active is not None:
+        customer.is_active = is_active
+    if password is not None:
+        _set_password(customer, password)
+    _save(customer)
+    if password is not None:
+        _blacklist_refresh_tokens(customer)
+    return customer
+
+
+def customer_delete(*, customer: Customer) -> None:
+    customer.delete()
+
+
+def _blacklist_refresh_tokens(customer: Customer) -> None:
+    outstanding = OutstandingToken.objects.filter(user=customer, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )

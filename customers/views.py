@@ -1,0 +1,144 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from customers.selectors import customer_get_for, customer_list
+from customers.serializers import (
+    CustomerCreateSerializer,
+    CustomerSerializer,
+    CustomerUpdateSerializer,
+    RegisterSerializer,
+    StaffCustomerUpdateSerializer,
+)
+from customers.services import customer_create, customer_delete, customer_update
+from customers.throttling import ScopedRateThrottle
+from favorites_project.schema import problem
+
+EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=["auth"],
+        request=RegisterSerializer,
+        responses={
+            201: CustomerSerializer,
+            403: problem("Registration is closed (`permission_denied`)."),
+            409: EMAIL_TAKEN,
+        },
+    )
+    def post(self, request):
+        """Open a customer account."""
+        if not settings.REGISTRATION_OPEN:
+            raise PermissionDenied("Registration is closed.")
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = customer_create(**serializer.validated_data)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+
+AUTH_FAILED = problem("Wrong credentials, or an invalid, expired or revoked token.")
+
+
+@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    """Log in with email and password: an access and a refresh token."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A new access token and a new refresh token; the old refresh token is revoked."""
+
+
+@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+class TokenBlacklistView(jwt_views.TokenBlacklistView):
+    """Log out: revoke the refresh token."""
+
+
+CUSTOMER_ID = OpenApiParameter(
+    "id", str, OpenApiParameter.PATH, description="A customer id, or `me` for the caller."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Part of a name or an email.")],
+        description="Staff: every customer. A customer: a page holding only itself.",
+    ),
+    create=extend_schema(
+        request=CustomerCreateSerializer,
+        responses={
+            201: CustomerSerializer,
+            403: problem("Only staff create customers (`permission_denied`)."),
+            409: EMAIL_TAKEN,
+        },
+    ),
+    retrieve=extend_schema(parameters=[CUSTOMER_ID]),
+    update=extend_schema(
+        parameters=[CUSTOMER_ID],
+        request=StaffCustomerUpdateSerializer,
+        responses={200: CustomerSerializer, 409: EMAIL_TAKEN},
+        description="`is_staff` and `is_active` are applied only when staff send them.",
+    ),
+    partial_update=extend_schema(
+        parameters=[CUSTOMER_ID],
+        request=StaffCustomerUpdateSerializer,
+        responses={200: CustomerSerializer, 409: EMAIL_TAKEN},
+        description="`is_staff` and `is_active` are applied only when staff send them.",
+    ),
+    destroy=extend_schema(parameters=[CUSTOMER_ID]),
+)
+class CustomerViewSet(viewsets.GenericViewSet):
+    serializer_class = CustomerSerializer
+    lookup_value_regex = r"\d+|me"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAdminUser()]
+        return super().get_permissions()
+
+    def get_object(self):
+        return customer_get_for(actor=self.request.user, customer_ref=self.kwargs["pk"])
+
+    def list(self, request):
+        customers = customer_list(actor=request.user, search=request.query_params.get("search", ""))
+        page = self.paginate_queryset(customers)
+        return self.get_paginated_response(CustomerSerializer(page, many=True).data)
+
+    def create(self, request):
+        serializer = CustomerCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = customer_create(**serializer.validated_data)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk):
+        return Response(CustomerSerializer(self.get_object()).data)
+
+    def update(self, request, pk, partial=False):
+        customer = self.get_object()
+        serializer_class = (
+            StaffCustomerUpdateSerializer if request.user.is_staff else CustomerUpdateSerializer
+        )
+        serializer = serializer_class(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        customer = customer_update(customer=customer, **serializer.validated_data)
+        return Response(CustomerSerializer(customer).data)
+
+    def partial_update(self, request, pk):
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request, pk):
+        customer_delete(customer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

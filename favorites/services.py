@@ -1,0 +1,2 @@
+class FavoriteAlreadyExists(Exception):
+    """The product is already in this customer's favorites."""

@@ -1,0 +1,188 @@
+"""The one place errors become responses: RFC 9457 problem details.
+
+Every error the service answers, from a DRF view, a plain Django view or the
+URL resolver, goes through `problem_response`, so clients see one format with
+a stable machine-readable `code`.
+"""
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from catalog.products import CatalogUnavailable, InvalidProductId, ProductNotFound
+from customers.services import EmailTaken
+from favorites.services import FavoriteAlreadyExists
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Domain errors: exception -> (status, code). The exception's message is the detail.
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    EmailTaken: (409, "email_taken"),
+    FavoriteAlreadyExists: (409, "favorite_exists"),
+    InvalidProductId: (400, "validation_error"),
+    ProductNotFound: (422, "product_not_found"),
+    CatalogUnavailable: (503, "catalog_unavailable"),
+}
+
+# DRF's default codes that the contract names differently.
+DRF_CODES = {
+    "invalid": "validation_error",
+    "parse_error": "validation_error",
+    "token_not_valid": "authentication_failed",
+}
+
+
+def problem(
+    status: int, code: str, detail: str, *, errors: dict | None = None, title: str | None = None
+) -> dict:
+    body = {
+        "type": f"urn:favorites:problem:{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(status: int, code: str, detail: str, **kwargs) -> JsonResponse:
+    """A problem response for plain Django views (DRF views use the handler below)."""
+    return JsonResponse(
+        problem(status, code, detail, **kwargs),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"separators": (",", ":")},
+    )
+
+
+def _flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field": [messages]} ("a.b" for nested fields)."""
+    if isinstance(detail, dict):
+        errors: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            errors.update(_flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return errors
+    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        errors = {}
+        for index, item in enumerate(detail):
+            errors.update(_flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return errors
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def _validation_problem(detail) -> dict:
+    return problem(400, "validation_error", "Invalid input.", errors=_flatten_errors(detail))
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every exception raised in an API view."""
+    from rest_framework.response import Response
+
+    for exc_class, (status, code) in DOMAIN_ERRORS.items():
+        if isinstance(exc, exc_class):
+            headers = {}
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                headers["Retry-After"] = str(retry_after)
+            if exc_class is InvalidProductId:
+                body = _validation_problem({"product_id": [str(exc)]})
+            else:
+                body = problem(status, code, str(exc))
+            set_rollback()
+            return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, DjangoValidationError):  # raised by services
+        exc = drf_exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in %s", context["request"].path, exc_info=exc)
+        set_rollback()
+        return Response(
+            problem(500, "server_error", "The server could not complete the request."),
+            status=500,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+
+    if isinstance(exc, (Http404, DjangoPermissionDenied)):
+        exc = (
+            drf_exceptions.NotFound()
+            if isinstance(exc, Http404)
+            else drf_exceptions.PermissionDenied()
+        )
+    code = DRF_CODES.get(exc.default_code, exc.default_code)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        response.data = _validation_problem(exc.detail)
+    else:
+        detail = exc.detail
+        if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
+            detail = detail.get("detail", exc.default_detail)
+        elif isinstance(detail, list):
+            detail = " ".join(str(item) for item in detail)
+        response.data = problem(response.status_code, code, str(detail))
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+class ProblemDetailsMiddleware:
+    """Problem details for exceptions raised outside DRF views, DEBUG on or off."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return problem_response(404, "not_found", "Not found.")
+        if isinstance(exception, DjangoPermissionDenied):
+            return problem_response(403, "permission_denied", "Permission denied.")
+        if isinstance(exception, SuspiciousOperation):
+            return problem_response(400, "bad_request", "Bad request.")
+        logger.exception("Unhandled error in %s", request.path)
+        return problem_response(500, "server_error", "The server could not complete the request.")
+
+
+# Handlers the URL conf installs for errors Django answers itself (DEBUG off).
+def bad_request(request, exception=None):
+    return problem_response(400, "bad_request", "Bad request.")
+
+
+def permission_denied(request, exception=None):
+    return problem_response(403, "permission_denied", "Permission denied.")
+
+
+def page_not_found(request, exception=None):
+    return problem_response(404, "not_found", f"No resource at {request.path}.")
+
+
+def not_found_view(request):
+    """The URL conf's last route: a 404 that says when only the trailing slash is missing."""
+    detail = f"No resource at {request.path}."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found_view:
+            detail += f" Did you mean {request.path}/ ?"
+    return problem_response(404, "not_found", detail)
+
+
+def server_error(request):
+    return problem_response(500, "server_error", "The server could not complete the request.")

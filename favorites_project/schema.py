@@ -1,0 +1,63 @@
+"""OpenAPI: every operation documents the problem responses it can give."""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="Stable machine-readable error code.")
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors by field (only with `validation_error`).",
+    )
+
+
+def problem(description: str) -> OpenApiResponse:
+    """A documented problem response, for `@extend_schema(responses=...)`."""
+    return OpenApiResponse(response=ProblemSerializer, description=description)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status, description in self._error_statuses():
+            responses.setdefault(status, self._problem_response(description))
+        # Problem responses added with @extend_schema are served as problem+json too.
+        for status, response in responses.items():
+            content = response.get("content", {})
+            if status.startswith(("4", "5")) and "application/json" in content:
+                content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        return responses
+
+    def _problem_response(self, description: str) -> dict:
+        response = self._get_response_for_code(
+            ProblemSerializer, "400", media_types=[PROBLEM_MEDIA_TYPE]
+        )
+        response["description"] = description
+        return response
+
+    def _error_statuses(self) -> list[tuple[str, str]]:
+        statuses = []
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses.append(("400", "Invalid input (`validation_error`)."))
+        requires_auth = any(
+            not isinstance(permission, permissions.AllowAny)
+            for permission in self.view.get_permissions()
+        )
+        if requires_auth:
+            statuses.append(("401", "Missing, invalid or expired token."))
+        if "{" in self.path:
+            statuses.append(("404", "No such resource, or not yours to see (`not_found`)."))
+        if self.view.get_throttles():
+            statuses.append(("429", "Too many requests (`throttled`); see `Retry-After`."))
+        return statuses

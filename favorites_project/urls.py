@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from favorites_project import exceptions, health
+
+api_v1 = [
+    path("", include("customers.urls")),
+    path("", include("favorites.urls")),
+    path("", include("catalog.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("health/live", health.LiveView.as_view(), name="health-live"),
+    path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path("admin/", admin.site.urls),
+    # Anything else is a problem-details 404, DEBUG on or off (admin keeps its own).
+    re_path(r"^(?!admin(?:/|$)).*$", exceptions.not_found_view),
+]
+
+handler400 = exceptions.bad_request
+handler403 = exceptions.permission_denied
+handler404 = exceptions.page_not_found
+handler500 = exceptions.server_error
