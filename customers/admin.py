@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
 from customers.models import Customer, normalize_email
+from favorites.admin import FavoriteInline
 
 
 class CustomerCreationForm(BaseUserCreationForm):
@@ -39,6 +40,7 @@ class CustomerAdmin(UserAdmin):
     search_fields = ["name", "email"]
     ordering = ["id"]
     readonly_fields = ["date_joined", "last_login"]
+    inlines = [FavoriteInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["name"]}),
