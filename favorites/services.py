@@ -47,6 +47,7 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
     already there), or the catalog's `InvalidProductId`, `ProductNotFound` and
     `CatalogUnavailable`. Nothing is written unless the favorite is returned.
     """
+    catalog.product_id_validate(product_id)
     if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
         raise FavoriteAlreadyExists(product_id)
 

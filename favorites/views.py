@@ -59,7 +59,8 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         ),
     )
     def list(self, request, customer_id):
-        query = FavoriteListQuerySerializer(data=request.query_params)
+        # A plain dict, so an empty `?available=` is rejected instead of ignored.
+        query = FavoriteListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         favorites = favorite_list(customer=self.get_customer(), available=query.to_filter())
         page = self.paginate_queryset(favorites)
