@@ -16,6 +16,12 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """The test client and live server speak plain HTTP; production redirects to HTTPS."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

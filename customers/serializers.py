@@ -39,3 +39,10 @@ class CustomerUpdateSerializer(serializers.Serializer):
 class StaffCustomerUpdateSerializer(CustomerUpdateSerializer):
     is_staff = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """What the token endpoints answer (for the docs)."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()

@@ -13,6 +13,7 @@ from customers.serializers import (
     CustomerUpdateSerializer,
     RegisterSerializer,
     StaffCustomerUpdateSerializer,
+    TokenPairSerializer,
 )
 from customers.services import customer_create, customer_delete, customer_update
 from customers.throttling import ScopedRateThrottle
@@ -49,7 +50,7 @@ class RegisterView(APIView):
 AUTH_FAILED = problem("Wrong credentials, or an invalid, expired or revoked token.")
 
 
-@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+@extend_schema(tags=["auth"], responses={200: TokenPairSerializer, 401: AUTH_FAILED})
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in with email and password: an access and a refresh token."""
 
@@ -57,12 +58,12 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     throttle_scope = "login"
 
 
-@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+@extend_schema(tags=["auth"], responses={200: TokenPairSerializer, 401: AUTH_FAILED})
 class TokenRefreshView(jwt_views.TokenRefreshView):
     """A new access token and a new refresh token; the old refresh token is revoked."""
 
 
-@extend_schema(tags=["auth"], responses={401: AUTH_FAILED})
+@extend_schema(tags=["auth"], responses={200: None, 401: AUTH_FAILED})
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: revoke the refresh token."""
 

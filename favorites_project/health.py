@@ -8,7 +8,17 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.products import catalog_status
+
 logger = logging.getLogger(__name__)
+
+
+class CatalogStatusSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text="`demo`, `luizalabs` or `fakestore`.")
+    breaker = serializers.CharField(help_text="`closed`, `open` or `half_open`.")
+    reachable = serializers.BooleanField(
+        allow_null=True, help_text="Null until this process has called the catalog."
+    )
 
 
 class ProbeView(APIView):
@@ -32,16 +42,25 @@ class ReadyView(ProbeView):
         responses={
             (200, "application/json"): inline_serializer(
                 "Ready",
-                {"status": serializers.CharField(), "database": serializers.CharField()},
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "catalog": CatalogStatusSerializer(),
+                },
             ),
             (503, "application/json"): inline_serializer(
                 "NotReady",
-                {"status": serializers.CharField(), "database": serializers.CharField()},
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "catalog": CatalogStatusSerializer(),
+                },
             ),
         },
     )
     def get(self, request):
-        """Ready for traffic: the database answers."""
+        """Ready for traffic: the database answers. The catalog's state is reported, not required:
+        without the catalog the favorites lists still work."""
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -51,6 +70,19 @@ class ReadyView(ProbeView):
             database = "unreachable"
         ready = database == "ok"
         return Response(
-            {"status": "ok" if ready else "unavailable", "database": database},
+            {
+                "status": "ok" if ready else "unavailable",
+                "database": database,
+                "catalog": _catalog_status(),
+            },
             status=200 if ready else 503,
         )
+
+
+def _catalog_status() -> dict:
+    """What this process last saw of the catalog (no network call), never an error."""
+    try:
+        return catalog_status()
+    except Exception:
+        logger.warning("Readiness: the catalog's state is unknown", exc_info=True)
+        return {"provider": "unknown", "breaker": "unknown", "reachable": None}

@@ -111,22 +111,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Served by WhiteNoise from STATIC_ROOT (filled by collectstatic in the image).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 # Security: safe by default once DEBUG is off; TLS is usually ended at the load balancer.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 30)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -195,6 +192,22 @@ CATALOG_FORMAT = env.str("CATALOG_FORMAT", default="luizalabs")
 CATALOG_CONNECT_TIMEOUT = env.float("CATALOG_CONNECT_TIMEOUT", default=0.5)
 CATALOG_READ_TIMEOUT = env.float("CATALOG_READ_TIMEOUT", default=2.0)
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=300)
+# Not-found answers are cached briefly, so a product added to the catalog shows up soon.
+CATALOG_NOT_FOUND_TTL = env.int("CATALOG_NOT_FOUND_TTL", default=30)
+# One lookup never takes longer than this, retries and backoff included (seconds).
+CATALOG_TOTAL_TIMEOUT = env.float("CATALOG_TOTAL_TIMEOUT", default=3.0)
+# Extra attempts on connection errors and 502/503/504, with exponential backoff.
+CATALOG_RETRIES = env.int("CATALOG_RETRIES", default=2)
+CATALOG_RETRY_BACKOFF = env.float("CATALOG_RETRY_BACKOFF", default=0.1)
+# After this many failed lookups in a row, fail fast for the cool-down (seconds).
+CATALOG_BREAKER_THRESHOLD = env.int("CATALOG_BREAKER_THRESHOLD", default=5)
+CATALOG_BREAKER_COOLDOWN = env.float("CATALOG_BREAKER_COOLDOWN", default=30.0)
+# Responses larger than this are refused; the fakestore list (unpaged) has its own cap.
+CATALOG_MAX_RESPONSE_BYTES = env.int("CATALOG_MAX_RESPONSE_BYTES", default=1024 * 1024)
+CATALOG_MAX_LIST_RESPONSE_BYTES = env.int(
+    "CATALOG_MAX_LIST_RESPONSE_BYTES", default=8 * 1024 * 1024
+)
+CATALOG_POOL_SIZE = env.int("CATALOG_POOL_SIZE", default=20)
 
 LOGGING = {
     "version": 1,

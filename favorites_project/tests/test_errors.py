@@ -1,0 +1,127 @@
+"""Every error answers RFC 9457 problem details with a stable code, DEBUG on or off."""
+
+import pytest
+from django.urls import reverse
+
+from customers.tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert PROBLEM_KEYS <= body.keys()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"].endswith(code)
+    return body
+
+
+def test_validation_errors_list_messages_by_field(api_client):
+    response = api_client.post(
+        reverse("auth-register"), {"email": "not-an-email", "password": PASSWORD}
+    )
+
+    body = assert_problem(response, 400, "validation_error")
+    assert set(body["errors"]) == {"email", "name"}
+    assert all(isinstance(m, str) for messages in body["errors"].values() for m in messages)
+
+
+def test_a_malformed_json_body_is_a_validation_error(api_client):
+    response = api_client.generic(
+        "POST", reverse("auth-register"), "{broken", content_type="application/json"
+    )
+
+    assert_problem(response, 400, "validation_error")
+
+
+def test_a_non_json_body_is_415(api_client):
+    response = api_client.post(
+        reverse("auth-register"), "name=a", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_no_token_is_401_not_authenticated(api_client):
+    assert_problem(api_client.get(reverse("customer-list")), 401, "not_authenticated")
+
+
+def test_a_garbage_token_is_401_authentication_failed(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+
+    assert_problem(api_client.get(reverse("customer-list")), 401, "authentication_failed")
+
+
+def test_a_customer_creating_customers_is_403(customer, auth_client):
+    response = auth_client(customer).post(
+        reverse("customer-list"), {"name": "x", "email": "x@x.io"}
+    )
+
+    assert_problem(response, 403, "permission_denied")
+
+
+def test_an_unknown_api_path_is_a_problem_404(api_client):
+    assert_problem(api_client.get("/api/v1/nothing-here/"), 404, "not_found")
+
+
+def test_a_missing_trailing_slash_is_a_404_that_says_so(api_client):
+    body = assert_problem(api_client.get("/api/v1/customers"), 404, "not_found")
+
+    assert "/api/v1/customers/" in body["detail"]
+
+
+def test_an_unknown_path_is_a_problem_404_even_with_debug_on(api_client, settings):
+    settings.DEBUG = True
+
+    assert_problem(api_client.get("/no/such/page"), 404, "not_found")
+
+
+def test_a_wrong_method_is_405(customer, auth_client):
+    response = auth_client(customer).post(reverse("customer-detail", args=["me"]), {})
+
+    assert_problem(response, 405, "method_not_allowed")
+
+
+def test_a_conflict_is_409_with_its_own_code(api_client, customer):
+    response = api_client.post(
+        reverse("auth-register"), {"name": "A", "email": customer.email, "password": PASSWORD}
+    )
+
+    assert_problem(response, 409, "email_taken")
+
+
+def test_throttling_is_429_with_retry_after(api_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "1/min", "register": "1/min"},
+    }
+    credentials = {"email": "nobody@example.com", "password": "whatever"}
+    api_client.post(reverse("auth-token"), credentials)
+
+    response = api_client.post(reverse("auth-token"), credentials)
+
+    assert_problem(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+@pytest.mark.urls("favorites_project.tests.urls_with_failing_view")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/boom/", "/boom/"])
+def test_an_unhandled_error_is_a_500_problem_without_details(settings, caplog, debug, path):
+    from django.test import Client
+
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+
+    response = client.get(path)
+
+    body = assert_problem(response, 500, "server_error")
+    assert "secret internal detail" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert body["detail"]
+    assert "secret internal detail" in caplog.text
