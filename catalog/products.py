@@ -1,11 +1,19 @@
 """The catalog service module's public interface.
 
 Everything outside `catalog/` talks to the product catalog only through these
-names: `product_get`, `product_page`, the frozen `Product`, and the errors.
+names: `product_get`, `product_page`, `catalog_status`, the frozen `Product`,
+and the errors. Which catalog answers is settings' business, read at every
+call: the bundled demo catalog in-process when `CATALOG_URL` is empty, else the
+remote catalog in `CATALOG_FORMAT` (`luizalabs` or `fakestore`).
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 from decimal import Decimal
+
+from django.conf import settings
+
+PRODUCT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class InvalidProductId(ValueError):
@@ -41,3 +49,82 @@ class ProductPage:
     products: list[Product]
     page: int
     has_next: bool
+    # How many products the catalog holds: exact for the demo catalog and
+    # fakestore, a lower bound for luizalabs (which does not say).
+    count: int | None = None
+    page_size: int | None = None
+
+
+_NOT_FOUND = {"found": False}
+
+
+def product_id_validate(product_id: str) -> str:
+    """The id itself if it can name a product, else `InvalidProductId`."""
+    if not isinstance(product_id, str) or not PRODUCT_ID_PATTERN.fullmatch(product_id):
+        raise InvalidProductId("A product id is 1 to 64 letters, digits, '-' or '_'.")
+    return product_id
+
+
+def product_get(product_id: str) -> Product:
+    """The product, from the cache or the catalog.
+
+    Raises `InvalidProductId` (before any network call), `ProductNotFound`, or
+    `CatalogUnavailable` (its `retry_after` says when to try again).
+    """
+    from catalog import caching, providers
+
+    product_id_validate(product_id)
+    provider = providers.current()
+    if not provider.remote:
+        product = provider.get(product_id)
+    else:
+        key = caching.key(provider, "product", product_id)
+        cached = caching.read(key)
+        if cached is not None:
+            if cached == _NOT_FOUND:
+                raise ProductNotFound(f"Product {product_id} is not in the catalog.")
+            return Product(**cached["product"])
+        product = provider.get(product_id)
+        if product is None:
+            caching.write(key, _NOT_FOUND, settings.CATALOG_NOT_FOUND_TTL)
+        else:
+            caching.write(
+                key, {"found": True, "product": asdict(product)}, settings.CATALOG_CACHE_TTL
+            )
+    if product is None:
+        raise ProductNotFound(f"Product {product_id} is not in the catalog.")
+    return product
+
+
+def product_page(page: int) -> ProductPage:
+    """Page `page` (from 1) of the catalog; past the end, an empty page without a next.
+
+    Raises `CatalogUnavailable`.
+    """
+    from catalog import providers
+
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise ValueError("page is a whole number from 1")
+    return providers.current().page(page)
+
+
+def catalog_status() -> dict:
+    """The catalog as this process last saw it; never makes a network call.
+
+    `reachable` is None until this process has called the catalog.
+    """
+    from catalog import client, providers
+
+    provider = providers.current()
+    if not provider.remote:
+        return {"provider": provider.name, "breaker": "closed", "reachable": True}
+    breaker = client.peek_breaker(provider.breaker_key)
+    if breaker is None:
+        return {"provider": provider.name, "breaker": "closed", "reachable": None}
+    state = breaker.state()
+    last_success, last_failure = breaker.last_success_at, breaker.last_failure_at
+    if last_success is None and last_failure is None:
+        reachable = None
+    else:
+        reachable = state == "closed" and (last_failure or 0) <= (last_success or 0)
+    return {"provider": provider.name, "breaker": state, "reachable": reachable}

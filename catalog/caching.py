@@ -1,0 +1,32 @@
+"""Catalog answers in Django's cache, which may fail: then lookups go to the catalog."""
+
+import hashlib
+import logging
+from typing import Any
+
+from django.core.cache import cache
+
+logger = logging.getLogger("catalog")
+
+KEY_VERSION = "v1"
+
+
+def key(provider, *parts: str) -> str:
+    """A key naming the provider and its base URL, so two catalogs never share entries."""
+    url_hash = hashlib.sha256(provider.base_url.encode()).hexdigest()[:16]
+    return ":".join(["catalog", KEY_VERSION, provider.name, url_hash, *parts])
+
+
+def read(cache_key: str) -> Any:
+    try:
+        return cache.get(cache_key)
+    except Exception as exc:  # the backend's own errors (redis.ConnectionError, ...)
+        logger.warning("Catalog cache read failed, asking the catalog: %s", exc)
+        return None
+
+
+def write(cache_key: str, value: Any, ttl: float) -> None:
+    try:
+        cache.set(cache_key, value, ttl)
+    except Exception as exc:
+        logger.warning("Catalog cache write failed: %s", exc)
