@@ -52,3 +52,52 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _reset_catalog_breakers():
+    """The catalog's circuit breakers live in the process: no test inherits an open one."""
+    from catalog.client import reset_breakers
+
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
+@pytest.fixture(scope="session")
+def _mock_catalogs():
+    from catalog.testing import MockCatalogs
+
+    catalogs = MockCatalogs()
+    yield catalogs
+    catalogs.stop_all()
+
+
+def _use_mock_catalog(catalogs, settings, catalog_format: str):
+    server = catalogs.get(catalog_format)
+    server.clear_faults()
+    settings.CATALOG_URL = server.base_url
+    settings.CATALOG_FORMAT = catalog_format
+    return server
+
+
+@pytest.fixture
+def catalog(_mock_catalogs, settings):
+    """A real mock catalog server (luizalabs format), and the settings pointing at it.
+
+    One process per test session on a free local port; faults are cleared before
+    and after each test. Yields a `catalog.testing.MockCatalogProcess`:
+    `.base_url`, `.format`, `.set_faults(status=503, rate=0.5, latency_ms=...,
+    malformed=True, hang=True)`, `.clear_faults()`, `.state()`, `.requests_served`.
+    """
+    server = _use_mock_catalog(_mock_catalogs, settings, "luizalabs")
+    yield server
+    server.clear_faults()
+
+
+@pytest.fixture
+def fakestore_catalog(_mock_catalogs, settings):
+    """The same as `catalog`, in fakestore's format (integer ids, unpaged list)."""
+    server = _use_mock_catalog(_mock_catalogs, settings, "fakestore")
+    yield server
+    server.clear_faults()

@@ -1,0 +1,93 @@
+"""A real mock catalog server process, for tests and benchmarks (loopback only)."""
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 15.0
+
+
+class MockCatalogProcess:
+    """`python -m catalog.mock_server` on a free local port.
+
+    `base_url` is what CATALOG_URL should be; `set_faults(...)`, `clear_faults()`
+    and `state()` drive its `/__faults__` control endpoint.
+    """
+
+    def __init__(self, catalog_format: str = "luizalabs", *, page_size: int | None = None):
+        self.format = catalog_format
+        command = [sys.executable, "-m", "catalog.mock_server", "--port", "0"]
+        command += ["--host", "127.0.0.1", "--format", catalog_format]
+        if page_size is not None:
+            command += ["--page-size", str(page_size)]
+        self.process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.base_url = self._read_url()
+
+    def _read_url(self) -> str:
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: lines.append(self.process.stdout.readline()), daemon=True
+        )
+        reader.start()
+        reader.join(START_TIMEOUT)
+        if not lines or "http://" not in lines[0]:
+            self.stop()
+            raise RuntimeError(f"the mock catalog did not start: {lines!r}")
+        return lines[0].split()[-1]
+
+    def _control(self, method: str, body: dict | None = None) -> dict | None:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.base_url}/__faults__", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            payload = response.read()
+        return json.loads(payload) if payload else None
+
+    def set_faults(self, **faults) -> dict:
+        """E.g. `set_faults(status=503, rate=0.5)`; replaces any earlier faults."""
+        return self._control("PUT", faults)
+
+    def clear_faults(self) -> None:
+        self._control("DELETE")
+
+    def state(self) -> dict:
+        """`{"faults": {...}, "requests_served": n}`."""
+        return self._control("GET")
+
+    @property
+    def requests_served(self) -> int:
+        return self.state()["requests_served"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+class MockCatalogs:
+    """One server process per format, started when first asked for."""
+
+    def __init__(self) -> None:
+        self._servers: dict[str, MockCatalogProcess] = {}
+
+    def get(self, catalog_format: str) -> MockCatalogProcess:
+        if catalog_format not in self._servers:
+            self._servers[catalog_format] = MockCatalogProcess(catalog_format)
+        return self._servers[catalog_format]
+
+    def stop_all(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
