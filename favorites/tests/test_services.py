@@ -1,0 +1,78 @@
+"""The favorites services called directly, with the catalog's HTTP mocked."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.http import Http404
+
+from catalog.products import InvalidProductId, ProductNotFound
+from favorites.models import Favorite
+from favorites.services import FavoriteAlreadyExists, favorite_add, favorite_remove
+from favorites.tests.conftest import catalog_product, money, product_url
+from favorites.tests.factories import FavoriteFactory
+
+PRODUCT_ID = "2b505fab-d865-e164-345d-6c26ac6f5d52"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_catalog_is_asked_with_no_transaction_open(customer, catalog_http):
+    seen_in_transaction = []
+
+    def product(request):
+        seen_in_transaction.append(connection.in_atomic_block)
+        return 200, {}, json.dumps(catalog_product(PRODUCT_ID))
+
+    catalog_http.add_callback("GET", product_url(PRODUCT_ID), callback=product)
+
+    favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert seen_in_transaction == [False]
+    assert Favorite.objects.get(pk=favorite.pk).product_id == PRODUCT_ID
+
+
+def test_adding_snapshots_the_product_and_freezes_the_price_it_had(customer, catalog_http):
+    catalog_http.get(
+        product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID, price=149.9, reviewScore=3.5)
+    )
+
+    favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    favorite.refresh_from_db()
+    assert favorite.price == favorite.price_when_added == money("149.90")
+    assert favorite.review_score == 3.5
+    assert favorite.available is True
+    assert favorite.refreshed_at >= favorite.created_at
+
+
+@pytest.mark.parametrize("product_id", ["", "has space", "a/b", "x" * 65])
+def test_a_malformed_id_is_refused_before_any_network_call(customer, catalog_http, product_id):
+    with pytest.raises(InvalidProductId):
+        favorite_add(customer=customer, product_id=product_id)
+
+    assert len(catalog_http.calls) == 0
+    assert not Favorite.objects.exists()
+
+
+def test_a_duplicate_is_refused_without_asking_the_catalog(customer, catalog_http):
+    FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
+
+    with pytest.raises(FavoriteAlreadyExists, match=PRODUCT_ID):
+        favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert len(catalog_http.calls) == 0
+
+
+def test_a_product_the_catalog_does_not_have_is_not_added(customer, catalog_http):
+    catalog_http.get(product_url(PRODUCT_ID), status=404)
+
+    with pytest.raises(ProductNotFound):
+        favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert not Favorite.objects.exists()
+    assert len(catalog_http.calls) == 1
+
+
+def test_removing_a_favorite_that_is_not_there_raises_404(customer):
+    with pytest.raises(Http404):
+        favorite_remove(customer=customer, product_id=PRODUCT_ID)
