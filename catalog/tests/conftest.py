@@ -1,0 +1,118 @@
+"""The catalog's HTTP edge, mocked with `responses`; a real Redis for cache tests."""
+
+import uuid
+
+import pytest
+import redis
+import responses
+from django.test import override_settings
+
+CATALOG_URL = "http://catalog.test"
+PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def luizalabs_url(product_id: str = PRODUCT_ID) -> str:
+    return f"{CATALOG_URL}/api/product/{product_id}/"
+
+
+def luizalabs_page_url(page: int) -> str:
+    return f"{CATALOG_URL}/api/product/?page={page}"
+
+
+def fakestore_url(product_id: str) -> str:
+    return f"{CATALOG_URL}/products/{product_id}"
+
+
+def luizalabs_product(product_id: str = PRODUCT_ID, **fields) -> dict:
+    return {
+        "price": 1699.0,
+        "image": f"http://challenge-api.luizalabs.com/images/{product_id}.jpg",
+        "brand": "bébé confort",
+        "id": product_id,
+        "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
+        **fields,
+    }
+
+
+def fakestore_product(product_id: int = 1, **fields) -> dict:
+    return {
+        "id": product_id,
+        "title": "Fjallraven - Foldsack No. 1 Backpack, Fits 15 Laptops",
+        "price": 109.95,
+        "description": "Your perfect pack for everyday use.",
+        "category": "men's clothing",
+        "image": "https://fakestoreapi.com/img/81fPKd-2AYL._AC_SL1500_.jpg",
+        "rating": {"rate": 3.9, "count": 120},
+        **fields,
+    }
+
+
+def called_urls(mock: responses.RequestsMock) -> list[str]:
+    return [call.request.url for call in mock.calls]
+
+
+@pytest.fixture
+def catalog_settings(settings):
+    """Quick retries, so the failure tests do not sleep; the rest as in production."""
+    settings.CATALOG_RETRIES = 2
+    settings.CATALOG_RETRY_BACKOFF = 0.001
+    settings.CATALOG_TOTAL_TIMEOUT = 3.0
+    settings.CATALOG_BREAKER_THRESHOLD = 5
+    settings.CATALOG_BREAKER_COOLDOWN = 30.0
+    settings.CATALOG_MAX_RESPONSE_BYTES = 1024 * 1024
+    return settings
+
+
+@pytest.fixture
+def luizalabs(catalog_settings):
+    """The luizalabs catalog at CATALOG_URL; any request not registered is a connection error."""
+    catalog_settings.CATALOG_URL = CATALOG_URL
+    catalog_settings.CATALOG_FORMAT = "luizalabs"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def fakestore(catalog_settings):
+    catalog_settings.CATALOG_URL = CATALOG_URL
+    catalog_settings.CATALOG_FORMAT = "fakestore"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def demo(catalog_settings):
+    """The bundled catalog; the mock proves no request leaves the process."""
+    catalog_settings.CATALOG_URL = ""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def _redis_cache(location: str, prefix: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+
+@pytest.fixture
+def redis_cache():
+    """Django's cache on the real Redis, under a prefix of its own (deleted afterwards)."""
+    prefix = f"test-catalog-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL)
+    with override_settings(CACHES=_redis_cache(REDIS_URL, prefix)):
+        yield client, prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def dead_redis_cache():
+    """Django's cache on a Redis that is not there: every cache call fails."""
+    with override_settings(CACHES=_redis_cache("redis://127.0.0.1:1/0", "test-catalog-dead")):
+        yield
