@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+COPY requirements/base.txt requirements/base.txt
+RUN pip install -r requirements/base.txt
+
+COPY . .
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && useradd --system --uid 10001 --home-dir /app app
+
+USER 10001
+EXPOSE 8000
+
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"]
+
+# Stateless: scale by running more containers behind the load balancer.
+# Migrations run once per release, not here (see docker-compose.yml's migrate service).
+CMD ["gunicorn", "favorites_project.wsgi:application", \
+     "--bind", "0.0.0.0:8000", \
+     "--workers", "4", "--threads", "4", "--worker-class", "gthread", \
+     "--timeout", "30", "--graceful-timeout", "30", "--max-requests", "10000", \
+     "--max-requests-jitter", "1000", "--access-logfile", "-"]
