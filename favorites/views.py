@@ -59,10 +59,11 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         ),
     )
     def list(self, request, customer_id):
+        customer = self.get_customer()
         # A plain dict, so an empty `?available=` is rejected instead of ignored.
         query = FavoriteListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        favorites = favorite_list(customer=self.get_customer(), available=query.to_filter())
+        favorites = favorite_list(customer=customer, available=query.to_filter())
         page = self.paginate_queryset(favorites)
         return self.get_paginated_response(FavoriteSerializer(page, many=True).data)
 

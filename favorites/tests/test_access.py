@@ -144,3 +144,11 @@ def test_malformed_customer_or_product_ids_in_the_path_answer_404(auth_client, o
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_bad_filter_on_someone_elses_list_is_still_404(auth_client, owner, other_customer):
+    response = auth_client(other_customer).get(
+        f"/api/v1/customers/{owner.pk}/favorites/", {"available": "maybe"}
+    )
+
+    assert response.status_code == 404

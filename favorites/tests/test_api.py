@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.products import product_page
 from favorites.models import Favorite
 from favorites.tests.conftest import catalog_product, money, product_url
 from favorites.tests.factories import FavoriteFactory
@@ -297,3 +298,18 @@ def test_a_favorite_can_be_added_again_after_it_was_removed(client, customer, ca
 
     assert response.status_code == 201, response.content
     assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).count() == 1
+
+
+def test_adding_a_product_from_the_bundled_demo_catalog_works_without_a_catalog_url(
+    client, customer, settings
+):
+    settings.CATALOG_URL = ""
+    products = product_page(1).products[:2]
+
+    for product in products:
+        response = client.post(LIST_URL, {"product_id": product.id})
+        assert response.status_code == 201, response.content
+    listed = client.get(LIST_URL).json()
+
+    assert [item["product_id"] for item in listed["results"]] == [p.id for p in reversed(products)]
+    assert listed["results"][0]["title"] == products[1].title
