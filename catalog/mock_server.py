@@ -254,6 +254,17 @@ class QuietHandler(WSGIRequestHandler):
             super().log_message(format, *args)
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """A test run killed hard leaves no server behind."""
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the demo catalog in a provider's format.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -261,7 +272,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", choices=FORMATS, default="luizalabs")
     parser.add_argument("--page-size", type=int, default=LUIZALABS_PAGE_SIZE)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true", help="stop when the starting process dies"
+    )
     args = parser.parse_args(argv)
+    if args.exit_with_parent:
+        _exit_with_parent(os.getppid())
     catalog = MockCatalog(args.format, page_size=args.page_size)
     server = make_server(
         args.host, args.port, catalog, server_class=ThreadingWSGIServer, handler_class=QuietHandler

@@ -21,7 +21,7 @@ class MockCatalogProcess:
     def __init__(self, catalog_format: str = "luizalabs", *, page_size: int | None = None):
         self.format = catalog_format
         command = [sys.executable, "-m", "catalog.mock_server", "--port", "0"]
-        command += ["--host", "127.0.0.1", "--format", catalog_format]
+        command += ["--host", "127.0.0.1", "--format", catalog_format, "--exit-with-parent"]
         if page_size is not None:
             command += ["--page-size", str(page_size)]
         self.process = subprocess.Popen(
