@@ -24,7 +24,6 @@ run: $(BIN)/.installed
 # The whole suite on PostgreSQL.
 test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
 test: export SECRET_KEY := $(or $(SECRET_KEY),test-only-secret-key-that-is-long-enough-for-hs256)
-test: export SECURE_SSL_REDIRECT := false
 test: $(BIN)/.installed
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -16,10 +17,14 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """The test client and live server speak plain HTTP; production redirects to HTTPS."""
-    settings.SECURE_SSL_REDIRECT = False
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http(django_test_environment):
+    """The test client and live servers speak plain HTTP; production redirects to HTTPS.
+
+    Session-wide, so it is in force before a live server builds its middleware.
+    """
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 @pytest.fixture

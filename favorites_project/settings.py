@@ -94,7 +94,11 @@ _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default=""
 CACHES = {
     "default": env.cache_url_config(_cache_url)
     if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # Room for a whole catalog's worth of product lookups (Django's default is 300).
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
 }
 
 AUTH_PASSWORD_VALIDATORS = [
