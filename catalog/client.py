@@ -124,10 +124,6 @@ class CircuitBreaker:
                 return "half_open"
             return "open"
 
-    @property
-    def consecutive_failures(self) -> int:
-        return self._failures
-
 
 _breakers: dict[str, CircuitBreaker] = {}
 _breakers_lock = threading.Lock()

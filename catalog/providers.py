@@ -20,7 +20,7 @@ from catalog.products import CatalogUnavailable, Product, ProductPage
 
 # The pages we cut ourselves (demo catalog, fakestore's unpaged list).
 PAGE_SIZE = 20
-MAX_PRICE = Decimal("99999999.99")  # fits DecimalField(max_digits=10, decimal_places=2)
+MAX_PRICE = Decimal("99999999.99")  # fits DecimalField(max_digits=12, decimal_places=2)
 CENTS = Decimal("0.01")
 MAX_TITLE_LENGTH = 255
 MAX_BRAND_LENGTH = 255

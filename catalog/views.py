@@ -1,3 +1,5 @@
+import re
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
@@ -9,6 +11,7 @@ from catalog.products import ProductNotFound, product_get, product_page
 from catalog.serializers import ProductPageSerializer, ProductSerializer
 from favorites_project.schema import problem
 
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 CATALOG_UNAVAILABLE = problem(
     "The catalog is down, slow or broken (`catalog_unavailable`); see `Retry-After`."
 )
@@ -32,7 +35,7 @@ class ProductListView(APIView):
     def get(self, request):
         """The catalog's products, a page at a time (the catalog's own page size)."""
         raw_page = request.query_params.get("page", "1")
-        if not raw_page.isdigit() or int(raw_page) < 1:
+        if not PAGE_NUMBER.fullmatch(raw_page) or int(raw_page) < 1:
             raise NotFound("Invalid page.")
         page = product_page(int(raw_page))
         if not page.products and page.page > 1:

@@ -1,4 +1,6 @@
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as jwt_serializers
 
 from customers.models import Customer
 
@@ -8,6 +10,12 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = ["id", "name", "email", "is_staff", "is_active", "date_joined"]
         read_only_fields = fields
+
+
+class CustomerListQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=254, help_text="Part of a name or an email."
+    )
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -46,3 +54,15 @@ class TokenPairSerializer(serializers.Serializer):
 
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """SimpleJWT's, with a deleted customer's refresh token answering 401, not 500."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except Customer.DoesNotExist:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from None

@@ -1,5 +1,5 @@
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -83,7 +83,14 @@ def customer_update(
     return customer
 
 
+def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:
+    """Staff manage customers, but only a superuser changes or deletes a superuser."""
+    if customer.is_superuser and not actor.is_superuser and customer.pk != actor.pk:
+        raise PermissionDenied("Only a superuser may change or delete a superuser.")
+
+
 def customer_delete(*, customer: Customer) -> None:
+    """Deletes the customer and its favorites; its tokens answer 401 from then on."""
     customer.delete()
 
 

@@ -9,13 +9,19 @@ from rest_framework_simplejwt import views as jwt_views
 from customers.selectors import customer_get_for, customer_list
 from customers.serializers import (
     CustomerCreateSerializer,
+    CustomerListQuerySerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
     RegisterSerializer,
     StaffCustomerUpdateSerializer,
     TokenPairSerializer,
 )
-from customers.services import customer_create, customer_delete, customer_update
+from customers.services import (
+    customer_check_changeable,
+    customer_create,
+    customer_delete,
+    customer_update,
+)
 from customers.throttling import ScopedRateThrottle
 from favorites_project.schema import problem
 
@@ -75,7 +81,7 @@ CUSTOMER_ID = OpenApiParameter(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("search", str, description="Part of a name or an email.")],
+        parameters=[CustomerListQuerySerializer],
         description="Staff: every customer. A customer: a page holding only itself.",
     ),
     create=extend_schema(
@@ -103,7 +109,7 @@ CUSTOMER_ID = OpenApiParameter(
 )
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
-    lookup_value_regex = r"\d+|me"
+    lookup_value_regex = r"[0-9]+|me"
 
     def get_permissions(self):
         if self.action == "create":
@@ -111,10 +117,15 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def get_object(self):
-        return customer_get_for(actor=self.request.user, customer_ref=self.kwargs["pk"])
+        customer = customer_get_for(actor=self.request.user, customer_ref=self.kwargs["pk"])
+        if self.action != "retrieve":
+            customer_check_changeable(actor=self.request.user, customer=customer)
+        return customer
 
     def list(self, request):
-        customers = customer_list(actor=request.user, search=request.query_params.get("search", ""))
+        query = CustomerListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        customers = customer_list(actor=request.user, **query.validated_data)
         page = self.paginate_queryset(customers)
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 

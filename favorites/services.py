@@ -1,7 +1,6 @@
 """Writes to favorites: adding, removing, and refreshing the product snapshots."""
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from django.db import IntegrityError, transaction
@@ -14,8 +13,6 @@ from catalog.products import Product
 from customers.models import Customer
 from favorites.models import Favorite
 
-CENT = Decimal("0.01")
-
 
 class FavoriteAlreadyExists(Exception):
     """The product is already in this customer's favorites."""
@@ -25,16 +22,12 @@ class FavoriteAlreadyExists(Exception):
         self.product_id = product_id
 
 
-def _money(amount: Decimal) -> Decimal:
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _snapshot(product: Product) -> dict:
     """The catalog data a favorite keeps, as model field values."""
     return {
         "title": product.title,
         "image_url": product.image_url,
-        "price": _money(product.price),
+        "price": product.price,
         "review_score": product.review_score,
         "brand": product.brand,
     }

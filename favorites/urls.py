@@ -1,9 +1,9 @@
 from django.urls import re_path
 
+from catalog.products import PRODUCT_ID_PATTERN
 from favorites import views
-from favorites.serializers import PRODUCT_ID_PATTERN
 
-CUSTOMER = r"customers/(?P<customer_id>\d+|me)/favorites/"
+CUSTOMER = r"customers/(?P<customer_id>[0-9]+|me)/favorites/"
 
 favorite_list = views.FavoriteViewSet.as_view({"get": "list", "post": "create"})
 favorite_detail = views.FavoriteViewSet.as_view({"get": "retrieve", "delete": "destroy"})
@@ -11,7 +11,7 @@ favorite_detail = views.FavoriteViewSet.as_view({"get": "retrieve", "delete": "d
 urlpatterns = [
     re_path(rf"^{CUSTOMER}$", favorite_list, name="favorite-list"),
     re_path(
-        rf"^{CUSTOMER}(?P<product_id>{PRODUCT_ID_PATTERN})/$",
+        rf"^{CUSTOMER}(?P<product_id>{PRODUCT_ID_PATTERN.pattern})/$",
         favorite_detail,
         name="favorite-detail",
     ),

@@ -2,11 +2,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from catalog.products import PRODUCT_ID_PATTERN
 from customers.models import Customer
 from customers.selectors import customer_get_for
 from favorites.selectors import favorite_get, favorite_list
 from favorites.serializers import (
-    PRODUCT_ID_PATTERN,
     FavoriteCreateSerializer,
     FavoriteListQuerySerializer,
     FavoriteSerializer,
@@ -18,14 +18,14 @@ CUSTOMER_ID = OpenApiParameter(
     "customer_id",
     str,
     OpenApiParameter.PATH,
-    pattern=r"^(\d+|me)$",
+    pattern=r"^([0-9]+|me)$",
     description="A customer id, or `me` for the caller.",
 )
 PRODUCT_ID = OpenApiParameter(
     "product_id",
     str,
     OpenApiParameter.PATH,
-    pattern=rf"^{PRODUCT_ID_PATTERN}$",
+    pattern=rf"^{PRODUCT_ID_PATTERN.pattern}$",
     description="The product's id in the catalog.",
 )
 RETRY_AFTER = OpenApiParameter(

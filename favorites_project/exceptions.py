@@ -8,8 +8,8 @@ a stable machine-readable `code`.
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import DisallowedHost, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
@@ -139,12 +139,22 @@ def exception_handler(exc, context):
 
 
 class ProblemDetailsMiddleware:
-    """Problem details for exceptions raised outside DRF views, DEBUG on or off."""
+    """Problem details for errors raised outside DRF views, DEBUG on or off.
+
+    First in the chain, so that an unknown Host header (which Django answers with
+    an HTML page when DEBUG is on) is a problem response too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return problem_response(
+                400, "bad_request", "The Host header names no host this service answers to."
+            )
         return self.get_response(request)
 
     def process_exception(self, request, exception):

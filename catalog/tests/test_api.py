@@ -125,7 +125,7 @@ def test_the_last_page_has_no_next(client, demo):
     assert body["results"][-1]["id"] == load_records()[-1]["id"]
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "999"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "999", "²", "\u0661", "9" * 30])
 def test_a_page_that_does_not_exist_is_a_404_problem(client, demo, page):
     response = client.get(LIST, {"page": page})
 

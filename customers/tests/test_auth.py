@@ -149,6 +149,16 @@ def test_the_token_of_a_deleted_customer_is_401(customer, auth_client):
     assert response.json()["code"] == "authentication_failed"
 
 
+def test_the_refresh_token_of_a_deleted_customer_is_401(api_client, customer):
+    tokens = login(api_client, customer.email).json()
+    customer.delete()
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
 def test_the_token_of_a_deactivated_customer_is_401(customer, auth_client):
     client = auth_client(customer)
     Customer.objects.filter(pk=customer.pk).update(is_active=False)
@@ -239,3 +249,17 @@ def test_registration_is_throttled(api_client, settings):
 
     assert statuses == [201, 201, 429]
     assert Customer.objects.count() == 2
+
+
+def test_login_still_works_when_the_throttle_store_is_down(api_client, customer, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    response = login(api_client, customer.email)
+
+    assert response.status_code == 200
+    assert AccessToken(response.json()["access"])["user_id"] == str(customer.pk)

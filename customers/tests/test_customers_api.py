@@ -277,3 +277,41 @@ def test_ten_concurrent_registrations_of_one_email_make_one_customer(live_server
     assert sorted(s for s, _ in statuses) == [201] + [409] * 9
     assert {code for s, code in statuses if s == 409} == {"email_taken"}
     assert Customer.objects.filter(email="race@example.com").count() == 1
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_staff_cannot_change_or_delete_a_superuser(staff, auth_client, method):
+    superuser = CustomerFactory(is_staff=True, is_superuser=True)
+
+    response = getattr(auth_client(staff), method)(
+        detail(superuser.pk), {"name": "Taken", "email": "taken@example.com", "password": "x" * 20}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    superuser.refresh_from_db()
+    assert superuser.name != "Taken"
+    assert superuser.check_password(PASSWORD)
+
+
+def test_a_superuser_changes_another_superuser(auth_client):
+    superuser, other = CustomerFactory.create_batch(2, is_staff=True, is_superuser=True)
+
+    response = auth_client(superuser).patch(detail(other.pk), {"name": "Renamed"})
+
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert other.name == "Renamed"
+
+
+def test_a_search_with_a_nul_character_is_400(staff, auth_client):
+    response = auth_client(staff).get(LIST, {"search": "a\x00b"})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["search"]
+
+
+def test_a_non_ascii_digit_is_not_a_customer_id(staff, customer, auth_client):
+    response = auth_client(staff).get(f"/api/v1/customers/{chr(0x661)}/")
+
+    assert response.status_code == 404

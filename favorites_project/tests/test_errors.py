@@ -125,3 +125,19 @@ def test_an_unhandled_error_is_a_500_problem_without_details(settings, caplog, d
     assert "Traceback" not in response.content.decode()
     assert body["detail"]
     assert "secret internal detail" in caplog.text
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_host_is_a_400_problem(api_client, settings, debug):
+    settings.DEBUG = debug
+    settings.ALLOWED_HOSTS = ["favorites.example.com"]
+
+    response = api_client.get("/health/live", HTTP_HOST="evil.example.net")
+
+    assert_problem(response, 400, "bad_request")
+
+
+def test_the_probes_answer_on_loopback_whatever_allowed_hosts_says(api_client):
+    response = api_client.get("/health/live", HTTP_HOST="127.0.0.1:8000")
+
+    assert response.status_code == 200
