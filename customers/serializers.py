@@ -42,6 +42,12 @@ class CustomerUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, required=False)
+    current_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        required=False,
+        help_text="Needed with `password` when changing one's own password.",
+    )
 
 
 class StaffCustomerUpdateSerializer(CustomerUpdateSerializer):

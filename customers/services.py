@@ -60,13 +60,25 @@ def customer_create(
 def customer_update(
     *,
     customer: Customer,
+    actor: Customer,
     name: str | None = None,
     email: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
     is_staff: bool | None = None,
     is_active: bool | None = None,
 ) -> Customer:
-    """Changes only what is given. A new password logs the customer out everywhere."""
+    """Changes only what is given. A new password logs the customer out everywhere.
+
+    Changing one's own password needs the current one, so a stolen access token
+    is not enough to take the account over.
+    """
+    if (
+        password is not None
+        and actor.pk == customer.pk
+        and not customer.check_password(current_password or "")
+    ):
+        raise ValidationError({"current_password": ["The current password is not correct."]})
     if name is not None:
         customer.name = name.strip()
     if email is not None:

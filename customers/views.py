@@ -145,7 +145,9 @@ class CustomerViewSet(viewsets.GenericViewSet):
         )
         serializer = serializer_class(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        customer = customer_update(customer=customer, **serializer.validated_data)
+        customer = customer_update(
+            customer=customer, actor=request.user, **serializer.validated_data
+        )
         return Response(CustomerSerializer(customer).data)
 
     def partial_update(self, request, pk):

@@ -132,7 +132,9 @@ def test_logout_blacklists_the_refresh_token(api_client, customer):
 def test_a_password_change_revokes_existing_refresh_tokens(api_client, customer, auth_client):
     tokens = login(api_client, customer.email).json()
 
-    changed = auth_client(customer).patch(ME, {"password": "a-brand-new-passphrase"})
+    changed = auth_client(customer).patch(
+        ME, {"password": "a-brand-new-passphrase", "current_password": PASSWORD}
+    )
 
     assert changed.status_code == 200
     assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}).status_code == 401
@@ -263,3 +265,30 @@ def test_login_still_works_when_the_throttle_store_is_down(api_client, customer,
 
     assert response.status_code == 200
     assert AccessToken(response.json()["access"])["user_id"] == str(customer.pk)
+
+
+@pytest.mark.parametrize("current_password", [None, "not-the-password"])
+def test_changing_ones_own_password_needs_the_current_one(
+    api_client, customer, auth_client, current_password
+):
+    data = {"password": "a-brand-new-passphrase"}
+    if current_password is not None:
+        data["current_password"] = current_password
+
+    response = auth_client(customer).patch(ME, data)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["current_password"]
+    customer.refresh_from_db()
+    assert customer.check_password(PASSWORD)
+
+
+def test_staff_set_another_customers_password_without_knowing_it(
+    api_client, staff, customer, auth_client
+):
+    response = auth_client(staff).patch(
+        reverse("customer-detail", args=[customer.pk]), {"password": "a-brand-new-passphrase"}
+    )
+
+    assert response.status_code == 200
+    assert login(api_client, customer.email, "a-brand-new-passphrase").status_code == 200
