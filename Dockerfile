@@ -13,7 +13,11 @@ RUN pip install -r requirements/base.txt
 
 COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && useradd --system --uid 10001 --home-dir /app app
+    && useradd --system --uid 10001 --home-dir /app app \
+    && mkdir -p /tmp/metrics && chown 10001 /tmp/metrics
+
+# Every gunicorn worker writes its metrics here; /metrics sums them.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 
 USER 10001
 EXPOSE 8000

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "favorites_project.metrics.MetricsMiddleware",
     "favorites_project.exceptions.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -162,6 +163,9 @@ REST_FRAMEWORK = {
 }
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+
+# /metrics is open unless a token is set (or the load balancer keeps it internal).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

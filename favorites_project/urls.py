@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from favorites_project import exceptions, health
+from favorites_project import exceptions, health, metrics
 
 api_v1 = [
     path("", include("customers.urls")),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
     path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # Anything else is a problem-details 404, DEBUG on or off (admin keeps its own).
     re_path(r"^(?!admin(?:/|$)).*$", exceptions.not_found_view),
