@@ -13,11 +13,13 @@ import os
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
+import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
@@ -30,7 +32,10 @@ T = TypeVar("T")
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 # Retry-After for a failure the breaker has not (yet) turned into a cool-down.
 TRANSIENT_RETRY_AFTER = 5
-CHUNK_SIZE = 64 * 1024
+READ_SIZE = 64 * 1024
+# Only what `_read_capped` decodes itself; requests would also offer br and zstd
+# whenever their packages happen to be installed.
+ACCEPT_ENCODING = "gzip, deflate"
 
 _session: requests.Session | None = None
 _session_pid: int | None = None
@@ -47,7 +52,9 @@ def get_session() -> requests.Session:
                 session = requests.Session()
                 # An internal service: no proxies or .netrc from the environment.
                 session.trust_env = False
-                session.headers.update({"Accept": "application/json"})
+                session.headers.update(
+                    {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+                )
                 adapter = HTTPAdapter(
                     pool_connections=4, pool_maxsize=settings.CATALOG_POOL_SIZE, max_retries=0
                 )
@@ -255,23 +262,50 @@ def _attempt(url: str, *, max_bytes: int, deadline: float, attempt: int) -> RawR
 
 
 def _read_capped(resp: requests.Response, *, max_bytes: int, deadline: float) -> bytes:
+    """The body, decoded, or `_Failure` once it passes `max_bytes` or the deadline.
+
+    The deadline is checked after every socket read, so a catalog that drips its
+    body overshoots the budget by at most one read timeout. That is why this reads
+    `resp.raw.read1` (one underlying read at most) rather than `iter_content`
+    (which blocks until a whole chunk arrives), and why it decodes gzip itself:
+    urllib3's decoding keeps reading until the decoder yields output, and a dripped
+    gzip header alone takes several reads.
+    """
     declared = resp.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _Failure(
             f"body of {declared} bytes is over the {max_bytes}-byte cap", retryable=False
         )
-    chunks: list[bytes] = []
-    size = 0
+    decoder = _decoder_for(resp.headers.get("Content-Encoding", ""))
+    body = bytearray()
     try:
-        for chunk in resp.iter_content(chunk_size=CHUNK_SIZE):
-            size += len(chunk)
-            if size > max_bytes:
+        while data := resp.raw.read1(READ_SIZE, decode_content=False):
+            if decoder is not None:
+                if decoder.eof:
+                    raise _Failure("data after the end of the compressed body", retryable=False)
+                # One byte past the cap is enough to refuse; a zip bomb never inflates.
+                data = decoder.decompress(data, max_bytes - len(body) + 1)
+            body += data
+            if len(body) > max_bytes:
                 raise _Failure(f"body is over the {max_bytes}-byte cap", retryable=False)
             if time.monotonic() > deadline:
                 raise _Failure("out of time budget while reading the body", retryable=False)
-            chunks.append(chunk)
-    except requests.RequestException as exc:
-        # requests reports a read timeout mid-body as a ConnectionError; the catalog
-        # did answer, so this is a slow or broken answer, not a refused connection.
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        # A read timeout, reset or short body mid-answer: the catalog did answer,
+        # so this is a slow or broken answer, not a refused connection.
         raise _Failure(f"reading the body failed: {exc}", retryable=False) from exc
-    return b"".join(chunks)
+    except zlib.error as exc:
+        raise _Failure(f"the compressed body is invalid: {exc}", retryable=False) from exc
+    if decoder is not None and not decoder.eof:
+        raise _Failure("the compressed body is truncated", retryable=False)
+    return bytes(body)
+
+
+def _decoder_for(content_encoding: str):
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # 32 + MAX_WBITS: a gzip or a zlib header, whichever the body starts with.
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)
+    raise _Failure(f"unsupported Content-Encoding {content_encoding!r}", retryable=False)
