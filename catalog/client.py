@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -156,6 +157,18 @@ def reset_breakers() -> None:
         _breakers.clear()
 
 
+def redact_url(url: str) -> str:
+    """`url` for a log line: credentials in it (user:password@) become `***@`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
 @dataclass(frozen=True)
 class RawResponse:
     status: int
@@ -192,7 +205,7 @@ def fetch(
         try:
             result = parse(response)
         except CatalogUnavailable as exc:
-            logger.warning("Catalog answer refused: GET %s: %s", url, exc)
+            logger.warning("Catalog answer refused: GET %s: %s", redact_url(url), exc)
             raise
         succeeded = True
         return result
@@ -211,13 +224,17 @@ def _get_with_retries(url: str, max_bytes: int) -> RawResponse:
         try:
             return _attempt(url, max_bytes=max_bytes, deadline=deadline, attempt=attempt)
         except _Failure as failure:
-            logger.warning("Catalog call failed: GET %s (attempt %d): %s", url, attempt, failure)
+            logger.warning(
+                "Catalog call failed: GET %s (attempt %d): %s", redact_url(url), attempt, failure
+            )
             if not failure.retryable or attempt == attempts:
                 raise CatalogUnavailable(retry_after=TRANSIENT_RETRY_AFTER) from failure
             backoff = settings.CATALOG_RETRY_BACKOFF * 2 ** (attempt - 1)
             backoff *= random.uniform(0.5, 1.0)  # jitter, so workers do not retry in step
             if time.monotonic() + backoff >= deadline:
-                logger.warning("Catalog call abandoned: GET %s: out of time budget", url)
+                logger.warning(
+                    "Catalog call abandoned: GET %s: out of time budget", redact_url(url)
+                )
                 raise CatalogUnavailable(retry_after=TRANSIENT_RETRY_AFTER) from failure
             time.sleep(backoff)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -237,7 +254,7 @@ def _attempt(url: str, *, max_bytes: int, deadline: float, attempt: int) -> RawR
         with get_session().get(url, timeout=timeout, stream=True, allow_redirects=False) as resp:
             status = resp.status_code
             if resp.is_redirect or 300 <= status < 400:
-                location = resp.headers.get("Location", "?")
+                location = redact_url(resp.headers.get("Location", "?"))
                 raise _Failure(f"redirect ({status}) to {location} refused", retryable=False)
             if status in RETRYABLE_STATUSES:
                 raise _Failure(f"status {status}", retryable=True)
@@ -253,7 +270,7 @@ def _attempt(url: str, *, max_bytes: int, deadline: float, attempt: int) -> RawR
     finally:
         logger.debug(
             "Catalog GET %s -> %s in %.1f ms (attempt %d)",
-            url,
+            redact_url(url),
             status,
             (time.monotonic() - started) * 1000,
             attempt,
