@@ -1,12 +1,33 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+import responses
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from customers.tests.factories import CustomerFactory, StaffFactory
+
+# The fake catalog `catalog_http` answers for, and a product id it really uses.
+CATALOG_URL = "http://catalog.test"
+PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
+
+
+def luizalabs_url(product_id: str = PRODUCT_ID) -> str:
+    return f"{CATALOG_URL}/api/product/{product_id}/"
+
+
+def luizalabs_product(product_id: str = PRODUCT_ID, **fields) -> dict:
+    """A product as the luizalabs catalog answers it; no `reviewScore` unless given."""
+    return {
+        "price": 1699.0,
+        "image": f"http://challenge-api.luizalabs.com/images/{product_id}.jpg",
+        "brand": "bébé confort",
+        "id": product_id,
+        "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
+        **fields,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +78,20 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def catalog_http(settings):
+    """The luizalabs catalog at CATALOG_URL, answered by `responses`.
+
+    Register answers with `catalog_http.get(luizalabs_url(...), json=...)`; a
+    request nothing was registered for fails as a connection error, and
+    `catalog_http.calls` records every request made.
+    """
+    settings.CATALOG_URL = CATALOG_URL
+    settings.CATALOG_FORMAT = "luizalabs"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,9 @@ import redis
 import responses
 from django.test import override_settings
 
-CATALOG_URL = "http://catalog.test"
-PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
+from conftest import CATALOG_URL
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def luizalabs_url(product_id: str = PRODUCT_ID) -> str:
-    return f"{CATALOG_URL}/api/product/{product_id}/"
 
 
 def luizalabs_page_url(page: int) -> str:
@@ -22,17 +18,6 @@ def luizalabs_page_url(page: int) -> str:
 
 def fakestore_url(product_id: str) -> str:
     return f"{CATALOG_URL}/products/{product_id}"
-
-
-def luizalabs_product(product_id: str = PRODUCT_ID, **fields) -> dict:
-    return {
-        "price": 1699.0,
-        "image": f"http://challenge-api.luizalabs.com/images/{product_id}.jpg",
-        "brand": "bébé confort",
-        "id": product_id,
-        "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
-        **fields,
-    }
 
 
 def fakestore_product(product_id: int = 1, **fields) -> dict:
@@ -65,28 +50,23 @@ def catalog_settings(settings):
 
 
 @pytest.fixture
-def luizalabs(catalog_settings):
-    """The luizalabs catalog at CATALOG_URL; any request not registered is a connection error."""
-    catalog_settings.CATALOG_URL = CATALOG_URL
-    catalog_settings.CATALOG_FORMAT = "luizalabs"
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+def luizalabs(catalog_settings, catalog_http):
+    """The root `catalog_http` (luizalabs at CATALOG_URL), with quick retries."""
+    return catalog_http
 
 
 @pytest.fixture
-def fakestore(catalog_settings):
-    catalog_settings.CATALOG_URL = CATALOG_URL
+def fakestore(catalog_settings, catalog_http):
+    """The same, in fakestore's format."""
     catalog_settings.CATALOG_FORMAT = "fakestore"
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+    return catalog_http
 
 
 @pytest.fixture
-def demo(catalog_settings):
+def demo(catalog_settings, catalog_http):
     """The bundled catalog; the mock proves no request leaves the process."""
     catalog_settings.CATALOG_URL = ""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+    return catalog_http
 
 
 def _redis_cache(location: str, prefix: str) -> dict:

@@ -4,7 +4,8 @@ import pytest
 import requests
 
 from catalog.demo_data import load_records
-from catalog.tests.conftest import PRODUCT_ID, called_urls, luizalabs_url
+from catalog.tests.conftest import called_urls
+from conftest import PRODUCT_ID, luizalabs_url
 
 LIST = "/api/v1/products/"
 

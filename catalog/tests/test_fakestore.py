@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from catalog.products import CatalogUnavailable, ProductNotFound, product_get, product_page
-from catalog.tests.conftest import CATALOG_URL, called_urls, fakestore_product, fakestore_url
+from catalog.tests.conftest import called_urls, fakestore_product, fakestore_url
+from conftest import CATALOG_URL
 
 LIST_URL = f"{CATALOG_URL}/products"
 

@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import cache
 
 from catalog.products import CatalogUnavailable, product_get
-from catalog.tests.conftest import PRODUCT_ID, luizalabs_product
+from conftest import PRODUCT_ID, luizalabs_product
 
 BUDGET = 0.6
 READ_TIMEOUT = 0.4

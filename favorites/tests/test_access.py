@@ -2,8 +2,8 @@
 
 import pytest
 
+from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.tests.conftest import catalog_product, product_url
 from favorites.tests.factories import FavoriteFactory
 
 NEW_PRODUCT = "new-product-1"
@@ -21,7 +21,7 @@ def favorite(owner):
 
 @pytest.fixture
 def catalog_has_new_product(catalog_http):
-    catalog_http.get(product_url(NEW_PRODUCT), json=catalog_product(NEW_PRODUCT))
+    catalog_http.get(luizalabs_url(NEW_PRODUCT), json=luizalabs_product(NEW_PRODUCT))
     return catalog_http
 
 

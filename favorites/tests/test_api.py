@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.products import product_page
+from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.tests.conftest import catalog_product, money, product_url
+from favorites.tests.conftest import money
 from favorites.tests.factories import FavoriteFactory
 
 PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
@@ -50,7 +51,9 @@ def client(customer, auth_client):
 def test_customer_adds_a_favorite_with_a_snapshot_of_the_catalog_product(
     client, customer, catalog_http
 ):
-    catalog_http.get(product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID))
+    catalog_http.get(
+        luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID, reviewScore=4.35)
+    )
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
@@ -59,7 +62,7 @@ def test_customer_adds_a_favorite_with_a_snapshot_of_the_catalog_product(
     assert set(body) == FAVORITE_FIELDS
     assert body["product_id"] == PRODUCT_ID
     assert body["title"] == "Cadeira para Auto Iseos Bébé Confort Earth Brown"
-    assert body["image_url"] == f"http://img.example/{PRODUCT_ID}.jpg"
+    assert body["image_url"] == f"http://challenge-api.luizalabs.com/images/{PRODUCT_ID}.jpg"
     assert body["price"] == "1699.00"
     assert body["price_when_added"] == "1699.00"
     assert body["review_score"] == 4.35
@@ -68,13 +71,13 @@ def test_customer_adds_a_favorite_with_a_snapshot_of_the_catalog_product(
     favorite = Favorite.objects.get()
     assert favorite.customer == customer
     assert favorite.price == favorite.price_when_added == money("1699.00")
-    assert [call.request.url for call in catalog_http.calls] == [product_url(PRODUCT_ID)]
+    assert [call.request.url for call in catalog_http.calls] == [luizalabs_url(PRODUCT_ID)]
 
 
 def test_a_product_without_a_review_score_is_saved_with_a_null_review_score(client, catalog_http):
-    product = catalog_product(PRODUCT_ID)
-    del product["reviewScore"]
-    catalog_http.get(product_url(PRODUCT_ID), json=product)
+    product = luizalabs_product(PRODUCT_ID)
+    assert "reviewScore" not in product
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=product)
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
@@ -87,7 +90,7 @@ def test_adding_a_product_already_in_favorites_answers_409_without_calling_the_c
     client, customer, catalog_http
 ):
     FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
-    catalog_http.get(product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID))
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
@@ -99,7 +102,7 @@ def test_adding_a_product_already_in_favorites_answers_409_without_calling_the_c
 
 def test_the_same_product_may_be_a_favorite_of_two_customers(client, other_customer, catalog_http):
     FavoriteFactory(customer=other_customer, product_id=PRODUCT_ID)
-    catalog_http.get(product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID))
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
@@ -110,38 +113,38 @@ def test_the_same_product_may_be_a_favorite_of_two_customers(client, other_custo
 def test_adding_a_product_the_catalog_does_not_have_answers_422_and_writes_nothing(
     client, catalog_http
 ):
-    catalog_http.get(product_url(PRODUCT_ID), status=404, json={"detail": "Not found."})
+    catalog_http.get(luizalabs_url(PRODUCT_ID), status=404, json={"detail": "Not found."})
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
     assert_problem(response, 422, "product_not_found")
     assert Favorite.objects.count() == 0
-    assert [call.request.url for call in catalog_http.calls] == [product_url(PRODUCT_ID)]
+    assert [call.request.url for call in catalog_http.calls] == [luizalabs_url(PRODUCT_ID)]
 
 
 def test_adding_while_the_catalog_fails_answers_503_with_retry_after_and_writes_nothing(
     client, catalog_http
 ):
-    catalog_http.get(product_url(PRODUCT_ID), status=500, body="Internal Server Error")
+    catalog_http.get(luizalabs_url(PRODUCT_ID), status=500, body="Internal Server Error")
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
     assert_problem(response, 503, "catalog_unavailable")
     assert int(response["Retry-After"]) > 0
     assert Favorite.objects.count() == 0
-    assert catalog_http.calls[0].request.url == product_url(PRODUCT_ID)
+    assert catalog_http.calls[0].request.url == luizalabs_url(PRODUCT_ID)
 
 
 def test_adding_while_the_catalog_answers_garbage_answers_503_and_writes_nothing(
     client, catalog_http
 ):
-    catalog_http.get(product_url(PRODUCT_ID), body="<html>maintenance</html>")
+    catalog_http.get(luizalabs_url(PRODUCT_ID), body="<html>maintenance</html>")
 
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})
 
     assert_problem(response, 503, "catalog_unavailable")
     assert Favorite.objects.count() == 0
-    assert catalog_http.calls[0].request.url == product_url(PRODUCT_ID)
+    assert catalog_http.calls[0].request.url == luizalabs_url(PRODUCT_ID)
 
 
 @pytest.mark.parametrize(
@@ -291,7 +294,7 @@ def test_removing_a_product_that_is_not_a_favorite_answers_404(client, customer)
 
 def test_a_favorite_can_be_added_again_after_it_was_removed(client, customer, catalog_http):
     FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
-    catalog_http.get(product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID))
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
 
     assert client.delete(detail_url(PRODUCT_ID)).status_code == 204
     response = client.post(LIST_URL, {"product_id": PRODUCT_ID})

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.tests.conftest import catalog_product, product_url
 
 CLIENTS = 20
 
@@ -43,7 +43,7 @@ def slow_product(request):
     """The catalog takes a moment, so every thread is past the duplicate check first."""
     product_id = request.url.rstrip("/").rsplit("/", 1)[-1]
     time.sleep(0.2)
-    return 200, {}, json.dumps(catalog_product(product_id))
+    return 200, {}, json.dumps(luizalabs_product(product_id))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,7 +51,7 @@ def test_twenty_simultaneous_adds_of_one_product_give_one_201_and_409s(
     customer, auth_client, catalog_http
 ):
     product_id = "c0ffee00-0000-4000-8000-000000000001"
-    catalog_http.add_callback("GET", product_url(product_id), callback=slow_product)
+    catalog_http.add_callback("GET", luizalabs_url(product_id), callback=slow_product)
 
     responses = post_all_at_once(
         lambda: auth_client(customer), [{"product_id": product_id}] * CLIENTS
@@ -71,7 +71,7 @@ def test_twenty_simultaneous_adds_of_different_products_all_succeed(
 ):
     product_ids = [f"product-{n}" for n in range(CLIENTS)]
     for product_id in product_ids:
-        catalog_http.add_callback("GET", product_url(product_id), callback=slow_product)
+        catalog_http.add_callback("GET", luizalabs_url(product_id), callback=slow_product)
 
     responses = post_all_at_once(
         lambda: auth_client(customer), [{"product_id": pid} for pid in product_ids]

@@ -7,9 +7,10 @@ from django.db import connection
 from django.http import Http404
 
 from catalog.products import InvalidProductId, ProductNotFound
+from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.services import FavoriteAlreadyExists, favorite_add, favorite_remove
-from favorites.tests.conftest import catalog_product, money, product_url
+from favorites.tests.conftest import money
 from favorites.tests.factories import FavoriteFactory
 
 PRODUCT_ID = "2b505fab-d865-e164-345d-6c26ac6f5d52"
@@ -21,9 +22,9 @@ def test_the_catalog_is_asked_with_no_transaction_open(customer, catalog_http):
 
     def product(request):
         seen_in_transaction.append(connection.in_atomic_block)
-        return 200, {}, json.dumps(catalog_product(PRODUCT_ID))
+        return 200, {}, json.dumps(luizalabs_product(PRODUCT_ID))
 
-    catalog_http.add_callback("GET", product_url(PRODUCT_ID), callback=product)
+    catalog_http.add_callback("GET", luizalabs_url(PRODUCT_ID), callback=product)
 
     favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
 
@@ -33,7 +34,7 @@ def test_the_catalog_is_asked_with_no_transaction_open(customer, catalog_http):
 
 def test_adding_snapshots_the_product_and_freezes_the_price_it_had(customer, catalog_http):
     catalog_http.get(
-        product_url(PRODUCT_ID), json=catalog_product(PRODUCT_ID, price=149.9, reviewScore=3.5)
+        luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID, price=149.9, reviewScore=3.5)
     )
 
     favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
@@ -64,7 +65,7 @@ def test_a_duplicate_is_refused_without_asking_the_catalog(customer, catalog_htt
 
 
 def test_a_product_the_catalog_does_not_have_is_not_added(customer, catalog_http):
-    catalog_http.get(product_url(PRODUCT_ID), status=404)
+    catalog_http.get(luizalabs_url(PRODUCT_ID), status=404)
 
     with pytest.raises(ProductNotFound):
         favorite_add(customer=customer, product_id=PRODUCT_ID)
