@@ -170,10 +170,19 @@ def test_a_malformed_product_id_answers_400_without_calling_the_catalog(
     assert Favorite.objects.count() == 0
 
 
-def test_a_body_that_is_not_json_answers_400(client):
+def test_a_malformed_json_body_answers_400(client):
     response = client.post(LIST_URL, "product_id=1", content_type="application/json")
 
     assert_problem(response, 400, "validation_error")
+    assert Favorite.objects.count() == 0
+
+
+def test_a_form_body_answers_415(client):
+    response = client.post(
+        LIST_URL, "product_id=1", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert_problem(response, 415, "unsupported_media_type")
     assert Favorite.objects.count() == 0
 
 
