@@ -27,8 +27,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 
 # Stateless: scale by running more containers behind the load balancer.
 # Migrations run once per release, not here (see docker-compose.yml's migrate service).
-CMD ["gunicorn", "favorites_project.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--workers", "4", "--threads", "4", "--worker-class", "gthread", \
-     "--timeout", "30", "--graceful-timeout", "30", "--max-requests", "10000", \
-     "--max-requests-jitter", "1000", "--access-logfile", "-"]
+# The metrics folder is emptied at start: it holds one file per worker process.
+CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application --bind 0.0.0.0:8000 --workers 4 --threads 4 --worker-class gthread --timeout 30 --graceful-timeout 30 --access-logfile -"]

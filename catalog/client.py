@@ -36,7 +36,7 @@ TRANSIENT_RETRY_AFTER = 5
 READ_SIZE = 64 * 1024
 # Only what `_read_capped` decodes itself; requests would also offer br and zstd
 # whenever their packages happen to be installed.
-ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT_ENCODING = "gzip"
 
 _session: requests.Session | None = None
 _session_pid: int | None = None
@@ -295,8 +295,10 @@ def _read_capped(resp: requests.Response, *, max_bytes: int, deadline: float) ->
         )
     decoder = _decoder_for(resp.headers.get("Content-Encoding", ""))
     body = bytearray()
+    received = 0
     try:
         while data := resp.raw.read1(READ_SIZE, decode_content=False):
+            received += len(data)
             if decoder is not None:
                 if decoder.eof:
                     raise _Failure("data after the end of the compressed body", retryable=False)
@@ -313,8 +315,11 @@ def _read_capped(resp: requests.Response, *, max_bytes: int, deadline: float) ->
         raise _Failure(f"reading the body failed: {exc}", retryable=False) from exc
     except zlib.error as exc:
         raise _Failure(f"the compressed body is invalid: {exc}", retryable=False) from exc
-    if decoder is not None and not decoder.eof:
-        raise _Failure("the compressed body is truncated", retryable=False)
+    if decoder is not None and received:
+        if not decoder.eof:
+            raise _Failure("the compressed body is truncated", retryable=False)
+        if decoder.unused_data:
+            raise _Failure("data after the end of the compressed body", retryable=False)
     return bytes(body)
 
 
@@ -322,7 +327,6 @@ def _decoder_for(content_encoding: str):
     encoding = content_encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        # 32 + MAX_WBITS: a gzip or a zlib header, whichever the body starts with.
-        return zlib.decompressobj(32 + zlib.MAX_WBITS)
+    if encoding in ("gzip", "x-gzip"):  # the only encoding the client asks for
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
     raise _Failure(f"unsupported Content-Encoding {content_encoding!r}", retryable=False)

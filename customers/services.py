@@ -97,7 +97,7 @@ def customer_update(
 
 def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:
     """Staff manage customers, but only a superuser changes or deletes a superuser."""
-    if customer.is_superuser and not actor.is_superuser and customer.pk != actor.pk:
+    if customer.is_superuser and not actor.is_superuser:
         raise PermissionDenied("Only a superuser may change or delete a superuser.")
 
 

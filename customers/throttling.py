@@ -1,5 +1,6 @@
 import logging
 
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
@@ -20,6 +21,12 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except Exception:
+        except (RedisError, OSError):
             logger.warning("Throttling is off: the cache is unreachable", exc_info=True)
             return True
+
+
+class PasswordCheckThrottle(ScopedRateThrottle):
+    """Guesses of the current password, per customer, at the view's chosen rate."""
+
+    scope_attr = "password_check_throttle_scope"

@@ -22,7 +22,7 @@ from customers.services import (
     customer_delete,
     customer_update,
 )
-from customers.throttling import ScopedRateThrottle
+from customers.throttling import PasswordCheckThrottle, ScopedRateThrottle
 from favorites_project.schema import problem
 
 EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
@@ -110,6 +110,14 @@ CUSTOMER_ID = OpenApiParameter(
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     lookup_value_regex = r"[0-9]+|me"
+
+    # A password change checks the current password: as many guesses as logins.
+    password_check_throttle_scope = "login"
+
+    def get_throttles(self):
+        if self.action in ("update", "partial_update") and "password" in self.request.data:
+            return [PasswordCheckThrottle()]
+        return super().get_throttles()
 
     def get_permissions(self):
         if self.action == "create":

@@ -35,6 +35,9 @@ LATENCY = Histogram(
 )
 
 
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
 class MetricsMiddleware:
     """Counts every response; routes are URL patterns, so the label set stays small."""
 
@@ -46,8 +49,10 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         route = "unmatched" if match is None or match.func is not_found_view else match.route
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        # Any word is a method to Django: a made-up one must not make a new series.
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
+        REQUESTS.labels(method, route, str(response.status_code)).inc()
         return response
 
 

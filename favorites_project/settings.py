@@ -92,15 +92,18 @@ AUTH_USER_MODEL = "customers.Customer"
 
 # Cache: Redis (shared by every app server) when configured, local memory otherwise.
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-CACHES = {
-    "default": env.cache_url_config(_cache_url)
-    if _cache_url
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        # Room for a whole catalog's worth of product lookups (Django's default is 300).
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
+if _cache_url:
+    CACHES = {"default": env.cache_url_config(_cache_url)}
+    # A Redis that stops answering fails fast instead of holding a worker.
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for a whole catalog's worth of product lookups (Django's default is 300).
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     }
-}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -125,7 +128,7 @@ STORAGES = {
 # Security: safe by default once DEBUG is off; TLS is usually ended at the load balancer.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)

@@ -9,12 +9,13 @@ import json
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import pytest
 from django.core.cache import cache
 
-from catalog.products import CatalogUnavailable, product_get
+from catalog.products import CatalogUnavailable, ProductNotFound, product_get
 from conftest import PRODUCT_ID, luizalabs_product
 
 BUDGET = 0.6
@@ -28,6 +29,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     drip: float = 0.0  # seconds between bytes; 0 sends the body at once
     chunked: bool = False
+    status: str = "200 OK"
 
 
 class BodyServer:
@@ -81,7 +83,7 @@ class BodyServer:
             framing = "Transfer-Encoding: chunked"
         else:
             framing = f"Content-Length: {len(body)}"
-        head = ["HTTP/1.1 200 OK", "Content-Type: application/json", framing]
+        head = [f"HTTP/1.1 {answer.status}", "Content-Type: application/json", framing]
         head += [f"{name}: {value}" for name, value in answer.headers.items()]
         conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         if not answer.drip:
@@ -199,3 +201,32 @@ def test_a_gzipped_body_over_the_size_cap_once_decoded_is_refused(body_server, s
         product_get(PRODUCT_ID)
     assert "body is over the 1000-byte cap" in caplog.text
     assert body_server.requests == [request_line()]
+
+
+def test_a_second_gzip_member_after_the_first_is_refused(body_server, caplog):
+    body = gzip.compress(product_body()) + gzip.compress(b"trailing")
+    body_server.answer = Answer(body=body, headers={"Content-Encoding": "gzip"})
+
+    with pytest.raises(CatalogUnavailable):
+        product_get(PRODUCT_ID)
+    assert "data after the end of the compressed body" in caplog.text
+
+
+def test_an_empty_gzip_404_is_not_found(body_server):
+    body_server.answer = Answer(
+        body=b"", headers={"Content-Encoding": "gzip"}, status="404 Not Found"
+    )
+
+    with pytest.raises(ProductNotFound):
+        product_get(PRODUCT_ID)
+    assert body_server.requests == [request_line()]
+
+
+def test_an_encoding_the_client_did_not_ask_for_is_refused(body_server, caplog):
+    body_server.answer = Answer(
+        body=zlib.compress(product_body()), headers={"Content-Encoding": "deflate"}
+    )
+
+    with pytest.raises(CatalogUnavailable):
+        product_get(PRODUCT_ID)
+    assert "unsupported Content-Encoding" in caplog.text

@@ -292,3 +292,17 @@ def test_staff_set_another_customers_password_without_knowing_it(
 
     assert response.status_code == 200
     assert login(api_client, customer.email, "a-brand-new-passphrase").status_code == 200
+
+
+def test_guesses_of_the_current_password_are_throttled_like_logins(customer, auth_client, settings):
+    throttle_rates(settings, login="2/min", register="5/min")
+    client = auth_client(customer)
+    guess = {"password": "a-brand-new-passphrase", "current_password": "a-guess"}
+
+    statuses = [client.patch(ME, guess).status_code for _ in range(3)]
+    renamed = client.patch(ME, {"name": "Still Allowed"})
+
+    assert statuses == [400, 400, 429]
+    assert renamed.status_code == 200
+    customer.refresh_from_db()
+    assert customer.check_password(PASSWORD)
