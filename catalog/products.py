@@ -81,16 +81,15 @@ def product_get(product_id: str) -> Product:
         key = caching.key(provider, "product", product_id)
         cached = caching.read(key)
         if cached is not None:
-            if cached == _NOT_FOUND:
-                raise ProductNotFound(f"Product {product_id} is not in the catalog.")
-            return Product(**cached["product"])
-        product = provider.get(product_id)
-        if product is None:
-            caching.write(key, _NOT_FOUND, settings.CATALOG_NOT_FOUND_TTL)
+            product = Product(**cached["product"]) if cached["found"] else None
         else:
-            caching.write(
-                key, {"found": True, "product": asdict(product)}, settings.CATALOG_CACHE_TTL
-            )
+            product = provider.get(product_id)
+            if product is None:
+                caching.write(key, _NOT_FOUND, settings.CATALOG_NOT_FOUND_TTL)
+            else:
+                caching.write(
+                    key, {"found": True, "product": asdict(product)}, settings.CATALOG_CACHE_TTL
+                )
     if product is None:
         raise ProductNotFound(f"Product {product_id} is not in the catalog.")
     return product
