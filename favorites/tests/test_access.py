@@ -56,6 +56,16 @@ def test_anonymous_callers_get_401_on_every_favorites_endpoint(
     assert len(catalog_http.calls) == 0
 
 
+def owner_state_after(endpoint: str, favorite) -> set[str]:
+    """The owner's favorite product ids after a successful call to `endpoint`."""
+    return {
+        "list": {favorite.product_id},
+        "retrieve": {favorite.product_id},
+        "create": {favorite.product_id, NEW_PRODUCT},
+        "destroy": set(),
+    }[endpoint]
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("by", ["id", "me"])
 def test_the_owner_may_use_every_favorites_endpoint_by_id_or_me(
@@ -66,13 +76,7 @@ def test_the_owner_may_use_every_favorites_endpoint_by_id_or_me(
     response = request(auth_client(owner), endpoint, customer_ref, favorite)
 
     assert response.status_code == SUCCESS[endpoint], response.content
-    expected = {
-        "list": {favorite.product_id},
-        "retrieve": {favorite.product_id},
-        "create": {favorite.product_id, NEW_PRODUCT},
-        "destroy": set(),
-    }[endpoint]
-    assert owner_state(owner) == expected
+    assert owner_state(owner) == owner_state_after(endpoint, favorite)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -95,13 +99,7 @@ def test_staff_may_use_every_favorites_endpoint_on_any_customer(
     response = request(auth_client(staff), endpoint, str(owner.pk), favorite)
 
     assert response.status_code == SUCCESS[endpoint], response.content
-    expected = {
-        "list": {favorite.product_id},
-        "retrieve": {favorite.product_id},
-        "create": {favorite.product_id, NEW_PRODUCT},
-        "destroy": set(),
-    }[endpoint]
-    assert owner_state(owner) == expected
+    assert owner_state(owner) == owner_state_after(endpoint, favorite)
     assert not Favorite.objects.filter(customer=staff).exists()
 
 
