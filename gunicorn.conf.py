@@ -1,0 +1,38 @@
+"""gunicorn's configuration: read from the working directory by every `gunicorn` start
+(the image, docker-compose, CI, `make bench`); flags on the command line win.
+
+Threaded workers (gthread): a request that waits on the catalog (at most
+CATALOG_TOTAL_TIMEOUT seconds, less once the breaker opens) holds one thread,
+not a whole worker, so the favorites list, which never calls the catalog, keeps
+answering while the catalog hangs. Keep-alive connections from the load balancer
+are served without a new TCP handshake per request.
+"""
+
+import os
+
+# Environment-driven, as everything else: WEB_CONCURRENCY is the usual name.
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A worker silent for this long is killed and replaced.
+timeout = 30
+# On SIGTERM: stop accepting, finish in-flight requests for up to this long, exit.
+graceful_timeout = 25
+keepalive = 15
+
+# Request limits (gunicorn answers past them with a 400 of its own, before Django).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Load the application once in the master, so workers share its memory pages.
+preload_app = True
+
+
+def child_exit(server, worker):
+    """A dead worker's metrics stop counting as live gauges (prometheus multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
