@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from customers.tests.factories import CustomerFactory, StaffFactory
+from customers.throttling import FALLBACK_CACHE
 
 # The fake catalog `catalog_http` answers for, and a product id it really uses.
 CATALOG_URL = "http://catalog.test"
@@ -34,8 +35,10 @@ def luizalabs_product(product_id: str = PRODUCT_ID, **fields) -> dict:
 def _clear_cache():
     """Throttle counters and catalog lookups never leak from one test to the next."""
     cache.clear()
+    FALLBACK_CACHE.clear()
     yield
     cache.clear()
+    FALLBACK_CACHE.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,18 +1,38 @@
+"""Throttles: DRF's, with rates read at call time and a per-process fallback store.
+
+The counts live in the shared cache (Redis in production), so every app server
+sees the same ones. When Redis fails, throttling does not turn off: the counts
+move to this process's memory at the same rates (each worker then counts on its
+own) and a warning is logged, until Redis answers again.
+"""
+
 import logging
 
+from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
+# Errors of an unreachable or hung Redis.
+STORE_ERRORS = (RedisError, OSError)
+
+# Where the counts go while the shared cache is down: this process's memory.
+FALLBACK_CACHE = LocMemCache("favorites-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+
+
+def _fall_back(throttle: throttling.SimpleRateThrottle, exc: Exception) -> None:
+    logger.warning(
+        "The throttle store is unreachable (%s: %s): counting in this process only",
+        type(exc).__name__,
+        exc,
+    )
+    throttle.cache = FALLBACK_CACHE
+
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):
-    """DRF's scoped throttle, with the rates read at call time rather than import time.
-
-    If the shared cache (Redis) is down the request is let through: logging in
-    keeps working, and a warning says that throttling is off.
-    """
+    """DRF's scoped throttle (requests per client address, or per customer when logged in)."""
 
     @property
     def THROTTLE_RATES(self):  # noqa: N802 (DRF's attribute name)
@@ -21,9 +41,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except (RedisError, OSError):
-            logger.warning("Throttling is off: the cache is unreachable", exc_info=True)
-            return True
+        except STORE_ERRORS as exc:
+            _fall_back(self, exc)
+            return super().allow_request(request, view)
 
 
 class PasswordCheckThrottle(ScopedRateThrottle):
