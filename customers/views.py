@@ -1,7 +1,7 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
@@ -22,7 +22,7 @@ from customers.services import (
     customer_delete,
     customer_update,
 )
-from customers.throttling import PasswordCheckThrottle, ScopedRateThrottle
+from customers.throttling import LoginAccountThrottle, PasswordCheckThrottle, ScopedRateThrottle
 from favorites_project.schema import problem
 
 EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
@@ -56,12 +56,29 @@ class RegisterView(APIView):
 AUTH_FAILED = problem("Wrong credentials, or an invalid, expired or revoked token.")
 
 
-@extend_schema(tags=["auth"], responses={200: TokenPairSerializer, 401: AUTH_FAILED})
+@extend_schema(
+    tags=["auth"],
+    responses={
+        200: TokenPairSerializer,
+        401: AUTH_FAILED,
+        429: problem(
+            "Too many logins from this address, or too many failed ones for this account "
+            "(`throttled`); `Retry-After` says when to try again."
+        ),
+    },
+)
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in with email and password: an access and a refresh token."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "login"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            LoginAccountThrottle().record_failure(request, self)
+            raise
 
 
 @extend_schema(tags=["auth"], responses={200: TokenPairSerializer, 401: AUTH_FAILED})

@@ -167,6 +167,10 @@ REST_FRAMEWORK = {
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 
+# Failed password logins per account (its email), from any number of addresses;
+# a lock lifts by itself when the period passes (customers/throttling.py).
+LOGIN_ACCOUNT_THROTTLE_RATE = env.str("LOGIN_ACCOUNT_THROTTLE_RATE", default="20/hour")
+
 # /metrics is open unless a token is set (or the load balancer keeps it internal).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
