@@ -52,6 +52,18 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
             return super().allow_request(request, view)
 
 
+class LoginAddressThrottle(ScopedRateThrottle):
+    """Logins per client address, logged in or not: the API's and the admin's share the count.
+
+    The address is the socket peer unless `TRUSTED_PROXY_COUNT` says how many
+    proxies append to `X-Forwarded-For` (DRF's `NUM_PROXIES`), so a forged header
+    changes nothing.
+    """
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class PasswordCheckThrottle(ScopedRateThrottle):
     """Guesses of the current password, per customer, at the view's chosen rate."""
 

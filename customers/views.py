@@ -22,7 +22,12 @@ from customers.services import (
     customer_delete,
     customer_update,
 )
-from customers.throttling import LoginAccountThrottle, PasswordCheckThrottle, ScopedRateThrottle
+from customers.throttling import (
+    LoginAccountThrottle,
+    LoginAddressThrottle,
+    PasswordCheckThrottle,
+    ScopedRateThrottle,
+)
 from favorites_project.schema import problem
 
 EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
@@ -70,7 +75,7 @@ AUTH_FAILED = problem("Wrong credentials, or an invalid, expired or revoked toke
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in with email and password: an access and a refresh token."""
 
-    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
+    throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
     throttle_scope = "login"
 
     def post(self, request, *args, **kwargs):
