@@ -1,13 +1,24 @@
 from rest_framework import serializers
 
 from catalog.products import InvalidProductId, product_id_validate
-from favorites.models import API_FIELDS, Favorite
+from favorites.models import Favorite
 
 
 class FavoriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Favorite
-        fields = API_FIELDS
+        fields = [
+            "product_id",
+            "title",
+            "image_url",
+            "price",
+            "review_score",
+            "brand",
+            "price_when_added",
+            "available",
+            "created_at",
+            "refreshed_at",
+        ]
         read_only_fields = fields
 
 
