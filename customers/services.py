@@ -73,6 +73,8 @@ def customer_update(
     Changing one's own password needs the current one, so a stolen access token
     is not enough to take the account over.
     """
+    # The instance may be the request's cached snapshot: change the row as it is now.
+    customer.refresh_from_db()
     if (
         password is not None
         and actor.pk == customer.pk

@@ -1,19 +1,8 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from favorites.models import Favorite
-
-SNAPSHOT_FIELDS = [
-    "title",
-    "image_url",
-    "price",
-    "review_score",
-    "brand",
-    "price_when_added",
-    "available",
-    "created_at",
-    "refreshed_at",
-]
+from favorites.models import API_FIELDS, Favorite
+from favorites.services import favorites_delete
 
 
 @admin.register(Favorite)
@@ -34,7 +23,7 @@ class FavoriteAdmin(admin.ModelAdmin):
     list_filter = ["available", "created_at"]
     search_fields = ["product_id", "title", "customer__email"]
     ordering = ["-created_at", "-id"]
-    fields = ["customer", "product_id", *SNAPSHOT_FIELDS]
+    fields = ["customer", *API_FIELDS]
     readonly_fields = fields
     show_full_result_count = False
 
@@ -44,6 +33,13 @@ class FavoriteAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deletes go through the service, so the lists' ETags change with them.
+    def delete_model(self, request, favorite: Favorite) -> None:
+        favorites_delete(favorites=Favorite.objects.filter(pk=favorite.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        favorites_delete(favorites=queryset)
 
 
 class LatestFavoritesFormSet(BaseInlineFormSet):

@@ -2,6 +2,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# What a favorite copies from the catalog's product, and what the API shows of it.
+SNAPSHOT_FIELDS = ("title", "image_url", "price", "review_score", "brand")
+API_FIELDS = (
+    "product_id",
+    *SNAPSHOT_FIELDS,
+    "price_when_added",
+    "available",
+    "created_at",
+    "refreshed_at",
+)
+
 
 class Favorite(models.Model):
     """A product on a customer's list, with the catalog data the list shows.

@@ -1,24 +1,13 @@
 from rest_framework import serializers
 
 from catalog.products import InvalidProductId, product_id_validate
-from favorites.models import Favorite
+from favorites.models import API_FIELDS, Favorite
 
 
 class FavoriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Favorite
-        fields = [
-            "product_id",
-            "title",
-            "image_url",
-            "price",
-            "review_score",
-            "brand",
-            "price_when_added",
-            "available",
-            "created_at",
-            "refreshed_at",
-        ]
+        fields = API_FIELDS
         read_only_fields = fields
 
 

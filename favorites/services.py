@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from catalog import products as catalog
 from catalog.products import Product
 from customers.models import Customer
-from favorites.models import Favorite
+from favorites.cache import favorite_lists_changed
+from favorites.models import SNAPSHOT_FIELDS, Favorite
 
 
 class FavoriteAlreadyExists(Exception):
@@ -23,14 +24,8 @@ class FavoriteAlreadyExists(Exception):
 
 
 def _snapshot(product: Product) -> dict:
-    """The catalog data a favorite keeps, as model field values."""
-    return {
-        "title": product.title,
-        "image_url": product.image_url,
-        "price": product.price,
-        "review_score": product.review_score,
-        "brand": product.brand,
-    }
+    """The catalog data a favorite keeps, as model field values (the Product's names)."""
+    return {field: getattr(product, field) for field in SNAPSHOT_FIELDS}
 
 
 def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
@@ -60,6 +55,7 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
     try:
         with transaction.atomic():
             favorite.save(force_insert=True)
+            favorite_lists_changed(customer_ids=[customer.pk])
     except IntegrityError:
         if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
             raise FavoriteAlreadyExists(product_id) from None
@@ -69,9 +65,20 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
 
 def favorite_remove(*, customer: Customer, product_id: str) -> None:
     """Remove a product from the customer's favorites; Http404 when it is not there."""
-    deleted, _ = Favorite.objects.filter(customer=customer, product_id=product_id).delete()
-    if not deleted:
-        raise Http404(f"Product {product_id} is not in this customer's favorites.")
+    with transaction.atomic():
+        deleted, _ = Favorite.objects.filter(customer=customer, product_id=product_id).delete()
+        if not deleted:
+            raise Http404(f"Product {product_id} is not in this customer's favorites.")
+        favorite_lists_changed(customer_ids=[customer.pk])
+
+
+def favorites_delete(*, favorites: QuerySet[Favorite]) -> int:
+    """Remove these favorites (the admin's delete); returns how many went."""
+    with transaction.atomic():
+        customer_ids = list(favorites.values_list("customer_id", flat=True).distinct())
+        deleted, _ = favorites.delete()
+        favorite_lists_changed(customer_ids=customer_ids)
+    return deleted
 
 
 RefreshOutcome = Literal["updated", "unchanged", "unavailable"]
@@ -106,6 +113,10 @@ def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> R
     now = timezone.now()
     favorites = Favorite.objects.filter(product_id=product_id)
     with transaction.atomic():
+        # Every snapshot of the product changes (refreshed_at at least): so does each list.
+        favorite_lists_changed(
+            customer_ids=favorites.values_list("customer_id", flat=True).distinct()
+        )
         if product is None:
             favorites.update(available=False, refreshed_at=now)
             return "unavailable"

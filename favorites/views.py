@@ -1,11 +1,16 @@
+import zlib
+
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from catalog.products import PRODUCT_ID_PATTERN
 from customers.models import Customer
 from customers.selectors import customer_get_for
-from favorites.selectors import favorite_get, favorite_list
+from favorites.cache import favorite_list_version
+from favorites.selectors import favorite_count, favorite_get, favorite_page
 from favorites.serializers import (
     FavoriteCreateSerializer,
     FavoriteListQuerySerializer,
@@ -63,9 +68,48 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         # A plain dict, so an empty `?available=` is rejected instead of ignored.
         query = FavoriteListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        favorites = favorite_list(customer=customer, available=query.to_filter())
-        page = self.paginate_queryset(favorites)
-        return self.get_paginated_response(FavoriteSerializer(page, many=True).data)
+        available = query.to_filter()
+        number, size = self.paginator.page_window(request)
+
+        # The version is read before the rows, so the ETag is never newer than the page.
+        version = favorite_list_version(customer_id=customer.pk)
+        etag = None
+        if version is not None:
+            etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
+            not_modified = get_conditional_response(request, etag=etag)
+            if not_modified is not None:
+                return self._list_headers(not_modified, etag)
+
+        count = None
+        if number is None:  # ?page=last
+            count = favorite_count(customer_id=customer.pk, available=available)
+            number = max(1, -(-count // size))
+        offset = (number - 1) * size
+        # One row more than the page: a page that is not full knows the count without a query.
+        rows = favorite_page(
+            customer_id=customer.pk, available=available, offset=offset, limit=size + 1
+        )
+        if count is None:
+            count = (
+                offset + len(rows)
+                if len(rows) <= size
+                else favorite_count(customer_id=customer.pk, available=available)
+            )
+        if not rows and number > 1:
+            raise NotFound("Invalid page.")
+        body = self.paginator.page_body(
+            request, number=number, size=size, count=count, results=rows[:size]
+        )
+        return self._list_headers(Response(body), etag)
+
+    @staticmethod
+    def _list_headers(response, etag: str | None):
+        # Personal data: a browser may keep it and revalidate; shared caches may not.
+        response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ["Authorization"])
+        if etag is not None:
+            response["ETag"] = etag
+        return response
 
     @extend_schema(
         request=FavoriteCreateSerializer,

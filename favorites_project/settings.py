@@ -94,6 +94,8 @@ AUTH_USER_MODEL = "customers.Customer"
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "favorites_project.caching.RedisCache"
     # A Redis that stops answering fails fast instead of holding a worker.
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 else:
@@ -146,10 +148,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # The API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "customers.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["favorites_project.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "favorites_project.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -184,7 +186,17 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "TOKEN_REFRESH_SERIALIZER": "customers.serializers.TokenRefreshSerializer",
+    # Tokens carry a digest of the password hash: a password change revokes every
+    # access token at once, not when it expires (checked in customers/authentication.py).
+    "CHECK_REVOKE_TOKEN": True,
 }
+
+# How long an authenticated request may use a cached customer. Changes through the
+# ORM drop it at once; this bounds the rest (customers/cache.py).
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
+
+# A favorites list's version (its ETag) lives until a write retires it, or this long.
+FAVORITES_LIST_VERSION_TTL = env.int("FAVORITES_LIST_VERSION_TTL", default=600)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Favorites API",
