@@ -53,7 +53,7 @@ def customer_get_cached(*, customer_id: int) -> Customer | None:
 
 
 def customer_forget(*, customer_id: int) -> None:
-    """Drop the cached customer once the transaction that changed it commits."""
+    """Drop the cached customer, now and when the transaction that changed it commits."""
 
     def forget():
         try:
@@ -65,7 +65,10 @@ def customer_forget(*, customer_id: int) -> None:
                 exc,
             )
 
-    transaction.on_commit(forget)
+    # Now, and again at commit: a request in between may have cached the row as it was.
+    forget()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(forget)
 
 
 @receiver(post_save, sender=Customer, dispatch_uid="customers.cache.saved")

@@ -1,8 +1,9 @@
 """Each customer's favorites list has a version: the ETag of its pages.
 
 The version is a random token in Django's cache (Redis in production), made by
-the first read after a change and deleted by every write path once its
-transaction commits (`favorite_lists_changed`, called by the services). A read
+the first read after a change and deleted by every write path, at the write and
+again once its transaction commits (`favorite_lists_changed`, called by the
+services). A read
 takes the version *before* it reads the rows, so a page is never labelled with
 a version newer than its data, and a client that sends the ETag it holds gets
 304 only while nothing has changed since. When the cache cannot be reached the
@@ -43,7 +44,7 @@ def favorite_list_version(*, customer_id: int) -> str | None:
 
 
 def favorite_lists_changed(*, customer_ids: Iterable[int]) -> None:
-    """Retire the versions of these customers' lists once the current transaction commits."""
+    """Retire the versions of these customers' lists, now and when the transaction commits."""
     keys = [KEY.format(customer_id) for customer_id in set(customer_ids)]
     if not keys:
         return
@@ -58,4 +59,8 @@ def favorite_lists_changed(*, customer_ids: Iterable[int]) -> None:
                 exc,
             )
 
-    transaction.on_commit(retire)
+    # Now, for reads inside this transaction, and again at commit: a reader that made a
+    # new version in between may have read the rows as they were before the commit.
+    retire()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(retire)

@@ -1,0 +1,114 @@
+"""Access tokens stop working as soon as their customer changes: password, activity, deletion.
+
+The authentication reads customers through the cache (customers/cache.py);
+every change through the ORM drops the cached row, and anything else is seen
+within AUTH_CACHE_SECONDS.
+"""
+
+import time
+
+import pytest
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from customers.models import Customer
+from favorites_project.testing import assert_problem
+
+ME = "/api/v1/customers/me/"
+
+
+@pytest.fixture
+def client(customer, auth_client):
+    client = auth_client(customer)
+    assert client.get(ME).status_code == 200  # the customer is now in the cache
+    return client
+
+
+def test_a_password_change_revokes_the_access_tokens_at_once(client, customer, staff, auth_client):
+    response = auth_client(staff).patch(
+        f"/api/v1/customers/{customer.pk}/", {"password": "a-brand-new-passphrase"}
+    )
+    assert response.status_code == 200
+
+    assert_problem(client.get(ME), 401, "authentication_failed")
+
+
+def test_a_token_issued_after_the_password_change_works(client, customer, auth_client):
+    customer.set_password("a-brand-new-passphrase")
+    customer.save()
+
+    assert client.get(ME).status_code == 401
+    assert auth_client(customer).get(ME).status_code == 200
+
+
+def test_deactivating_a_customer_refuses_its_tokens_at_once(client, customer, staff, auth_client):
+    response = auth_client(staff).patch(f"/api/v1/customers/{customer.pk}/", {"is_active": False})
+    assert response.status_code == 200
+
+    assert_problem(client.get(ME), 401, "authentication_failed")
+
+
+def test_deleting_a_customer_refuses_its_tokens_at_once(client, customer):
+    assert client.delete(ME).status_code == 204
+
+    assert_problem(client.get(ME), 401, "authentication_failed")
+
+
+def test_a_change_that_bypasses_the_orm_shows_within_auth_cache_seconds(
+    customer, auth_client, settings
+):
+    settings.AUTH_CACHE_SECONDS = 1
+    client = auth_client(customer)
+    assert client.get(ME).status_code == 200  # cached for a second
+
+    Customer.objects.filter(pk=customer.pk).update(is_active=False)  # no signal
+    assert client.get(ME).status_code == 200  # the bound, not a promise
+    time.sleep(1.1)
+
+    assert_problem(client.get(ME), 401, "authentication_failed")
+
+
+@pytest.mark.parametrize(
+    "user_id", ["abc", "1.5", "-1", "", " 1", "1" * 19, 1.5, True, None, ["1"], {"id": 1}]
+)
+def test_a_signed_token_whose_user_id_is_no_customer_id_is_401(api_client, customer, user_id):
+    token = AccessToken.for_user(customer)
+    token["user_id"] = user_id
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert_problem(api_client.get(ME), 401, "authentication_failed")
+
+
+def test_a_signed_token_with_an_integer_user_id_names_the_customer(api_client, customer):
+    token = AccessToken.for_user(customer)
+    token["user_id"] = customer.pk
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert api_client.get(ME).json()["id"] == customer.pk
+
+
+def test_a_token_without_the_password_digest_is_refused(api_client, customer):
+    token = AccessToken.for_user(customer)
+    del token["hash_password"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert_problem(api_client.get(ME), 401, "authentication_failed")
+
+
+def test_an_access_token_made_from_an_old_refresh_token_is_refused_after_a_password_change(
+    api_client, customer
+):
+    refresh = RefreshToken.for_user(customer)
+    customer.set_password("a-brand-new-passphrase")
+    customer.save()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+
+    assert_problem(api_client.get(ME), 401, "authentication_failed")
+
+
+def test_a_customer_edits_its_row_as_it_is_not_as_it_was_cached(client, customer):
+    Customer.objects.filter(pk=customer.pk).update(name="Renamed elsewhere")  # cache not told
+
+    response = client.patch(ME, {})
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Renamed elsewhere"
