@@ -8,7 +8,8 @@ a stable machine-readable `code`.
 import logging
 from http import HTTPStatus
 
-from django.core.exceptions import DisallowedHost, SuspiciousOperation
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -59,9 +60,13 @@ def problem(
 
 def problem_response(status: int, code: str, detail: str, **kwargs) -> JsonResponse:
     """A problem response for plain Django views (DRF views use the handler below)."""
+    return _problem_json(problem(status, code, detail, **kwargs))
+
+
+def _problem_json(body: dict) -> JsonResponse:
     return JsonResponse(
-        problem(status, code, detail, **kwargs),
-        status=status,
+        body,
+        status=body["status"],
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"separators": (",", ":")},
     )
@@ -87,6 +92,15 @@ def _validation_problem(detail) -> dict:
     return problem(400, "validation_error", "Invalid input.", errors=_flatten_errors(detail))
 
 
+def _payload_too_large_problem() -> dict:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem(413, "payload_too_large", f"The request body is larger than {limit} bytes.")
+
+
+def _payload_too_large_response() -> JsonResponse:
+    return _problem_json(_payload_too_large_problem())
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view."""
     from rest_framework.response import Response
@@ -103,6 +117,9 @@ def exception_handler(exc, context):
                 body = problem(status, code, str(exc))
             set_rollback()
             return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, RequestDataTooBig):  # the body was refused unread (DRF lets it through)
+        return Response(_payload_too_large_problem(), status=413, content_type=PROBLEM_CONTENT_TYPE)
 
     if isinstance(exc, DjangoValidationError):  # raised by services
         exc = drf_exceptions.ValidationError(
@@ -162,6 +179,8 @@ class ProblemDetailsMiddleware:
             return problem_response(404, "not_found", "Not found.")
         if isinstance(exception, DjangoPermissionDenied):
             return problem_response(403, "permission_denied", "Permission denied.")
+        if isinstance(exception, RequestDataTooBig):
+            return _payload_too_large_response()
         if isinstance(exception, SuspiciousOperation):
             return problem_response(400, "bad_request", "Bad request.")
         logger.exception("Unhandled error in %s", request.path)
@@ -170,6 +189,10 @@ class ProblemDetailsMiddleware:
 
 # Handlers the URL conf installs for errors Django answers itself (DEBUG off).
 def bad_request(request, exception=None):
+    # Django answers a body over DATA_UPLOAD_MAX_MEMORY_SIZE read in middleware (the
+    # admin's forms) as a 400; it is a 413 like everywhere else.
+    if isinstance(exception, RequestDataTooBig):
+        return _payload_too_large_response()
     return problem_response(400, "bad_request", "Bad request.")
 
 

@@ -50,6 +50,8 @@ class AutoSchema(openapi.AutoSchema):
         statuses = []
         if self.method in ("POST", "PUT", "PATCH"):
             statuses.append(("400", "Invalid input (`validation_error`)."))
+            statuses.append(("413", "The body is over the size limit (`payload_too_large`)."))
+            statuses.append(("415", "The body is not JSON (`unsupported_media_type`)."))
         requires_auth = any(
             not isinstance(permission, permissions.AllowAny)
             for permission in self.view.get_permissions()

@@ -11,6 +11,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from favorites_project.middleware import bounded_chunked_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "favorites_project.settings")
 
-application = get_wsgi_application()
+application = bounded_chunked_bodies(get_wsgi_application())

@@ -1,0 +1,91 @@
+"""Helpers for tests of the project's cross-cutting behaviour (errors, limits, outages)."""
+
+import http.client
+import io
+import logging
+from urllib.parse import urlsplit
+from wsgiref.util import setup_testing_defaults
+
+from drf_spectacular.generators import SchemaGenerator
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    """An RFC 9457 problem with this status and code (test client response); its body."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert body.keys() >= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"].endswith(code)
+    return body
+
+
+def assert_no_traceback_logged(caplog) -> None:
+    """Nothing was logged as an error, and no record carries a traceback."""
+    noisy = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not noisy, [r.getMessage() for r in noisy]
+
+
+def raw_request(
+    base_url: str, method: str, path: str, body=b"", headers: dict | None = None
+) -> tuple[int, dict, bytes]:
+    """One request over a fresh connection to a live server: status, headers, body.
+
+    `body` may be bytes (sent with Content-Length) or an iterable of chunks (sent
+    with `Transfer-Encoding: chunked`).
+    """
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        chunked = not isinstance(body, (bytes, bytearray))
+        connection.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class CountingStream(io.BytesIO):
+    """A request body that remembers how many bytes were read from it."""
+
+    read_so_far = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.read_so_far += len(data)
+        return data
+
+
+def wsgi_request(application, method: str, path: str, environ: dict) -> tuple[str, dict, bytes]:
+    """One call of a WSGI application, as a server makes it (HTTPS, as behind the load
+    balancer): status line, headers, body."""
+    full_environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_X_FORWARDED_PROTO": "https"}
+    full_environ.update(environ)
+    setup_testing_defaults(full_environ)
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(status=status, headers=dict(headers))
+
+    chunks = application(full_environ, start_response)
+    try:
+        content = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    return started["status"], started["headers"], content
+
+
+def openapi_schema() -> dict:
+    """The OpenAPI schema as /api/schema/ serves it."""
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def schema_operations(schema: dict):
+    """(method, path, operation) for every operation of the schema."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
