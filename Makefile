@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run test lint format migrate
+.PHONY: run test lint format migrate fuzz faults soak
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,27 @@ lint: $(BIN)/.installed
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The reliability suites (docs/reliability.md), each against a live gunicorn it starts
+# on loopback with servers of its own: a fuzzer on the API's schema, faults in the
+# catalog, Redis, PostgreSQL and a worker, and a soak of mixed traffic.
+FUZZ_EXAMPLES ?= 25
+FUZZ_MAX_TIME ?= 0
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fav_suites_fuzz
+SOAK_SECONDS ?= 180
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fav_suites_soak
+
+fuzz: $(BIN)/.installed
+	$(BIN)/python -m reliability.fuzz --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_MAX_TIME) \
+		--database-url $(FUZZ_DATABASE_URL) $(FUZZ_ARGS)
+
+# A private PostgreSQL cluster and Redis are started by the tests; pytest's own Django
+# (which the tests do not use) gets a database that is never opened.
+faults: $(BIN)/.installed
+	env -u CACHE_URL -u REDIS_URL DATABASE_URL=sqlite://:memory: \
+		SECRET_KEY=test-only-secret-key-that-is-long-enough-for-hs256 \
+		$(BIN)/pytest reliability -m faults -p no:xdist -v $(PYTEST_ARGS)
+
+soak: $(BIN)/.installed
+	$(BIN)/python -m reliability.soak --seconds $(SOAK_SECONDS) \
+		--database-url $(SOAK_DATABASE_URL) $(SOAK_ARGS)

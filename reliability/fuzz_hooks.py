@@ -1,0 +1,235 @@
+"""Schemathesis hooks for `make fuzz` (loaded through SCHEMATHESIS_HOOKS by reliability.fuzz).
+
+The fuzzer acts as one account, a customer or a staff member (FUZZ_ROLE), and
+every call carries a fresh access token of that account, minted the way the
+login view mints them, not through the throttled login endpoint. The account is
+kept alive: whatever the last call did to it (deleted it by its id, made it
+inactive, took its staff flag, changed its password), the next call finds it
+repaired or re-created. Only `DELETE customers/me/` is left out: a re-created
+account would answer the next `GET customers/me/`, which the use-after-free
+check would rightly call a bug. Deleting any id, its own included, stays in.
+
+The hooks also steer part of the generated data towards what exists, so the
+success paths are reached and not only the 404s: customer ids that are
+well-formed become real ones, some product ids become products the catalog
+has, some refresh tokens become valid ones. A value that breaks the schema is
+left alone, so negative testing is unchanged.
+
+Runs in the schemathesis process, on the server's database and settings.
+"""
+
+import hashlib
+import os
+import re
+import threading
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "favorites_project.settings")
+django.setup()
+
+import schemathesis  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
+from schemathesis.openapi.checks import RejectedPositiveData  # noqa: E402
+
+from catalog.demo_data import load_records  # noqa: E402
+from customers.models import Customer  # noqa: E402
+from customers.services import customer_create  # noqa: E402
+from customers.views import TokenObtainPairView  # noqa: E402
+from favorites.models import Favorite  # noqa: E402
+
+ROLE = os.environ.get("FUZZ_ROLE", "customer")
+if ROLE not in ("customer", "staff"):
+    raise SystemExit(f"FUZZ_ROLE is customer or staff, not {ROLE!r}")
+PASSWORD = "fuzz-Password-of-a-decent-length-42"
+# Products the mock catalog serves (the bundled demo data), for adds that succeed.
+PRODUCT_IDS = [record["id"] for record in load_records()[:200]]
+OTHERS = 12  # other customers, with favorites: what staff may change and a customer must not see
+IDS_REFRESH_SECONDS = 2.0
+WELL_FORMED_ID = re.compile(r"[0-9]+")
+WELL_FORMED_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+_lock = threading.Lock()
+_actor_pk: int | None = None
+_known_ids: tuple[list[str], float] = ([], 0.0)
+
+
+def _stable_share(value: object) -> float:
+    """A number in [0, 1) fixed by the value: the same draw always maps the same way."""
+    digest = hashlib.sha256(repr(value).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _well_formed(pattern: re.Pattern, value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _pick(value: object, choices: list[str]) -> str:
+    return choices[int(_stable_share((value, "pick")) * len(choices))]
+
+
+def _create_actor() -> Customer:
+    number = Customer.objects.count()
+    return customer_create(
+        email=f"fuzz-{ROLE}-{number}-{time.monotonic_ns()}@example.com",
+        name=f"Fuzz {ROLE}",
+        password=PASSWORD,
+        is_staff=ROLE == "staff",
+    )
+
+
+def acting_customer() -> Customer:
+    """The account the fuzzer acts as, repaired or re-created if a call broke it."""
+    global _actor_pk
+    with _lock:
+        close_old_connections()
+        customer = Customer.objects.filter(pk=_actor_pk).first() if _actor_pk else None
+        if customer is None:
+            customer = _create_actor()
+            _actor_pk = customer.pk
+        wanted = {"is_active": True, "is_staff": ROLE == "staff", "is_superuser": False}
+        changed = [field for field, value in wanted.items() if getattr(customer, field) != value]
+        if changed:
+            for field in changed:
+                setattr(customer, field, wanted[field])
+            # save(), not update(): its signal drops the customer the API keeps in its cache.
+            customer.save(update_fields=changed)
+        return customer
+
+
+def _tokens(customer: Customer):
+    """What the login view would answer for this customer (a refresh token and its access)."""
+    return TokenObtainPairView().get_serializer_class().get_token(customer)
+
+
+def seed() -> None:
+    """Other customers with favorites (one a superuser), once per database."""
+    if Customer.objects.filter(email__startswith="fuzz-other-").exists():
+        return
+    for number in range(OTHERS):
+        other = customer_create(
+            email=f"fuzz-other-{number}@example.com",
+            name=f"Other {number}",
+            password=PASSWORD,
+            is_staff=number == 0,
+        )
+        if number == 0:
+            other.is_superuser = True
+            other.save(update_fields=["is_superuser"])
+        for product_id in PRODUCT_IDS[number * 3 : number * 3 + 3]:
+            Favorite.objects.create(
+                customer=other,
+                product_id=product_id,
+                title=f"Product {product_id}",
+                image_url="https://images.example.com/product.jpg",
+                price="10.00",
+                price_when_added="10.00",
+                brand="fuzz",
+            )
+
+
+def _customer_ids() -> list[str]:
+    """Ids that exist now (the actor's, the others'), read again every few seconds."""
+    global _known_ids
+    ids, read_at = _known_ids
+    if time.monotonic() - read_at > IDS_REFRESH_SECONDS or not ids:
+        close_old_connections()
+        ids = [str(pk) for pk in Customer.objects.order_by("pk").values_list("pk", flat=True)[:50]]
+        _known_ids = (ids, time.monotonic())
+    return ids
+
+
+@schemathesis.auth(refresh_interval=None)
+class ActingCustomerAuth:
+    """A valid access token of the (repaired) acting account, on every call."""
+
+    def get(self, case, context):
+        return str(_tokens(acting_customer()).access_token)
+
+    def set(self, case, data, context):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    """Half of the well-formed customer ids become ids that exist (the actor's among them)."""
+    if not path_parameters:
+        return path_parameters
+    for name in ("id", "customer_id"):
+        value = path_parameters.get(name)
+        if _well_formed(WELL_FORMED_ID, value) and _stable_share(value) < 0.5:
+            ids = _customer_ids()
+            if ids:
+                path_parameters[name] = _pick(value, [*ids, str(acting_customer().pk)])
+    product_id = path_parameters.get("product_id")
+    if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.3:
+        path_parameters["product_id"] = _pick(product_id, PRODUCT_IDS[: OTHERS * 3 + 20])
+    return path_parameters
+
+
+@schemathesis.hook
+def filter_path_parameters(context, path_parameters):
+    """No `DELETE customers/me/` (see the module's docstring); every other id stays in."""
+    operation = context.operation
+    return not (
+        operation is not None
+        and operation.method.upper() == "DELETE"
+        and operation.path.endswith("/customers/{id}/")
+        and path_parameters.get("id") == "me"
+    )
+
+
+@schemathesis.hook
+def map_body(context, body):
+    """Some well-formed product ids become real products; some refresh tokens valid ones."""
+    if not isinstance(body, dict):
+        return body
+    product_id = body.get("product_id")
+    if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.5:
+        body["product_id"] = _pick(product_id, PRODUCT_IDS)
+    refresh = body.get("refresh")
+    if isinstance(refresh, str) and refresh and _stable_share(refresh) < 0.5:
+        body["refresh"] = str(_tokens(acting_customer()))
+    return body
+
+
+# Rules a JSON schema cannot state, so a schema-valid value may break them: Django's
+# password validators (too short, common, numeric, like the name or email), the current
+# password being right, and no NUL character in any text field.
+RULES_BEYOND_THE_SCHEMA = re.compile(
+    r"^(This password is (too short|too common|entirely numeric)"
+    r"|The password is too similar to the"
+    r"|The current password is not correct"
+    r"|Null characters are not allowed)"
+)
+
+
+def _error_messages(errors) -> list[str]:
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):
+        errors = list(errors.values())
+    if isinstance(errors, list):
+        return [message for item in errors for message in _error_messages(item)]
+    return [repr(errors)]
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    """A schema-valid request refused only for a rule the schema cannot state is no failure.
+
+    Anything else in the same 400 (a field the schema should have described) still is.
+    """
+    if isinstance(failure, RejectedPositiveData) and response.status_code == 400:
+        try:
+            messages = _error_messages(response.json().get("errors"))
+        except (ValueError, AttributeError):
+            return True
+        if messages and all(RULES_BEYOND_THE_SCHEMA.match(message) for message in messages):
+            return False
+    return True
+
+
+seed()
