@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -204,6 +205,13 @@ def page_not_found(request, exception=None):
     return problem_response(404, "not_found", f"No resource at {request.path}.")
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's HTML page as a problem (only session-based views check CSRF)."""
+    return problem_response(403, "permission_denied", f"CSRF verification failed: {reason}")
+
+
+# Exempt: a path that names nothing is a 404 whatever the method, not a CSRF failure.
+@csrf_exempt
 def not_found_view(request):
     """The URL conf's last route: a 404 that says when only the trailing slash is missing."""
     detail = f"No resource at {request.path}."

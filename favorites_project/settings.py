@@ -137,6 +137,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A CSRF failure (only the admin's forms and plain views check) is a problem, not HTML.
+CSRF_FAILURE_VIEW = "favorites_project.exceptions.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 CORS_ALLOWED_ORIGINS = env.list(
