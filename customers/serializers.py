@@ -1,8 +1,16 @@
+import re
+
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from customers.models import Customer
+from customers.services import refresh_token_revoke, refresh_token_rotate
+
+# A customer id as the tokens carry it (SimpleJWT writes it as a string).
+CUSTOMER_ID = re.compile(r"[0-9]{1,18}")
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -62,13 +70,39 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+def _token_customer(refresh: RefreshToken) -> Customer:
+    """The active customer a refresh token names; otherwise 401, whatever the claim holds."""
+    customer_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+    if type(customer_id) is int:  # as older SimpleJWT versions wrote it
+        customer_id = str(customer_id)
+    customer = None
+    if isinstance(customer_id, str) and CUSTOMER_ID.fullmatch(customer_id):
+        customer = Customer.objects.filter(pk=int(customer_id)).first()
+    if customer is None or not jwt_settings.USER_AUTHENTICATION_RULE(customer):
+        raise AuthenticationFailed(
+            "No active account found for the given token.", "no_active_account"
+        )
+    return customer
+
+
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """SimpleJWT's, with a deleted customer's refresh token answering 401, not 500."""
+    """SimpleJWT's rotation, with the database deciding which use of a token wins.
+
+    Of concurrent refreshes of one token exactly one gets new tokens; the others,
+    like any later use of it, are 401. A deleted or inactive customer's token is 401.
+    """
 
     def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except Customer.DoesNotExist:
-            raise AuthenticationFailed(
-                self.error_messages["no_active_account"], "no_active_account"
-            ) from None
+        refresh = self.token_class(attrs["refresh"])
+        customer = _token_customer(refresh)
+        successor = refresh_token_rotate(refresh=refresh, customer=customer)
+        return {"access": str(successor.access_token), "refresh": str(successor)}
+
+
+class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
+    """Log out: revokes the refresh token, once; a token already revoked or rotated is 401."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        refresh_token_revoke(refresh=refresh)
+        return {}

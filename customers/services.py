@@ -1,7 +1,11 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from customers.models import Customer, normalize_email
 
@@ -113,3 +117,35 @@ def _blacklist_refresh_tokens(customer: Customer) -> None:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
+
+
+def refresh_token_revoke(*, refresh: RefreshToken, customer: Customer | None = None) -> None:
+    """Revokes a refresh token, once: a token already revoked raises `TokenError`.
+
+    The database decides between concurrent uses of one token (rotations and
+    logouts alike): each inserts the token's blacklist row, whose unique index
+    lets exactly one of them through; the others wait for it and fail.
+    """
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        defaults={
+            "user": customer,
+            "token": str(refresh),
+            "created_at": refresh.current_time,
+            "expires_at": datetime_from_epoch(refresh["exp"]),
+        },
+    )
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError:
+        raise TokenError("Token is blacklisted") from None
+
+
+def refresh_token_rotate(*, refresh: RefreshToken, customer: Customer) -> RefreshToken:
+    """Revokes a refresh token and returns its successor; of concurrent rotations of one
+    token exactly one gets a successor, the others a `TokenError`."""
+    with transaction.atomic():
+        refresh_token_revoke(refresh=refresh, customer=customer)
+        successor = RefreshToken.for_user(customer)
+    return successor

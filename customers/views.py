@@ -14,6 +14,7 @@ from customers.serializers import (
     CustomerUpdateSerializer,
     RegisterSerializer,
     StaffCustomerUpdateSerializer,
+    TokenBlacklistSerializer,
     TokenPairSerializer,
 )
 from customers.services import (
@@ -94,6 +95,8 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 @extend_schema(tags=["auth"], responses={200: None, 401: AUTH_FAILED})
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: revoke the refresh token."""
+
+    serializer_class = TokenBlacklistSerializer
 
 
 CUSTOMER_ID = OpenApiParameter(
