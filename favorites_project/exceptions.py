@@ -6,12 +6,15 @@ a stable machine-readable `code`.
 """
 
 import logging
+import sys
 from http import HTTPStatus
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
@@ -35,6 +38,16 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ProductNotFound: (422, "product_not_found"),
     CatalogUnavailable: (503, "catalog_unavailable"),
 }
+
+# The database cannot be reached, lost the connection or is failing over: nobody's
+# bug, over in seconds (Django reconnects on the next request). Django wraps
+# psycopg's errors in its own; psycopg's are listed for any raised outside that wrapper.
+DATABASE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 # DRF's default codes that the contract names differently.
 DRF_CODES = {
@@ -102,6 +115,33 @@ def _payload_too_large_response() -> JsonResponse:
     return _problem_json(_payload_too_large_problem())
 
 
+def _database_unavailable(path: str, exc: BaseException) -> tuple[dict, dict]:
+    """The 503 problem and its headers, logged as one warning line: no traceback, no bug."""
+    message = " ".join(str(exc).split())
+    logger.warning("The database is unavailable (%s in %s): %s", type(exc).__name__, path, message)
+    body = problem(
+        503,
+        "service_unavailable",
+        "The service cannot reach its database for now; try again after Retry-After seconds.",
+    )
+    return body, {"Retry-After": str(settings.DATABASE_RETRY_AFTER)}
+
+
+def _logged(response):
+    # Django logs every 5xx as an error (with the traceback when there is one);
+    # this one is logged already, as a warning.
+    response._has_been_logged = True
+    return response
+
+
+def _database_unavailable_response(request, exc: BaseException) -> JsonResponse:
+    body, headers = _database_unavailable(request.path, exc)
+    response = _problem_json(body)
+    for name, value in headers.items():
+        response[name] = value
+    return _logged(response)
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view."""
     from rest_framework.response import Response
@@ -121,6 +161,12 @@ def exception_handler(exc, context):
 
     if isinstance(exc, RequestDataTooBig):  # the body was refused unread (DRF lets it through)
         return Response(_payload_too_large_problem(), status=413, content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, DATABASE_UNAVAILABLE):  # in the view, or while authenticating
+        body, headers = _database_unavailable(context["request"].path, exc)
+        set_rollback()
+        response = Response(body, status=503, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+        return _logged(response)
 
     if isinstance(exc, DjangoValidationError):  # raised by services
         exc = drf_exceptions.ValidationError(
@@ -182,6 +228,8 @@ class ProblemDetailsMiddleware:
             return problem_response(403, "permission_denied", "Permission denied.")
         if isinstance(exception, RequestDataTooBig):
             return _payload_too_large_response()
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return _database_unavailable_response(request, exception)
         if isinstance(exception, SuspiciousOperation):
             return problem_response(400, "bad_request", "Bad request.")
         logger.exception("Unhandled error in %s", request.path)
@@ -226,4 +274,9 @@ def not_found_view(request):
 
 
 def server_error(request):
+    # Called while Django handles an exception raised outside any view (in a
+    # middleware): a database outage there is a 503 like anywhere else.
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return _database_unavailable_response(request, exception)
     return problem_response(500, "server_error", "The server could not complete the request.")

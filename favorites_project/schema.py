@@ -27,11 +27,25 @@ def problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ProblemSerializer, description=description)
 
 
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer"},
+    "description": "Seconds to wait before trying again.",
+}
+
+
 class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status, description in self._error_statuses():
+            if status == "503" and status in responses:  # the catalog's: both can happen
+                responses[status]["description"] += f" Or: {description}"
             responses.setdefault(status, self._problem_response(description))
+        if self.path.startswith("/api/"):
+            # Throttling and every 503 of the API (the catalog's, the database's) say when to retry.
+            for status in ("429", "503"):
+                if status in responses:
+                    headers = responses[status].setdefault("headers", {})
+                    headers.setdefault("Retry-After", RETRY_AFTER_HEADER)
         # Problem responses added with @extend_schema are served as problem+json too.
         for status, response in responses.items():
             content = response.get("content", {})
@@ -62,4 +76,12 @@ class AutoSchema(openapi.AutoSchema):
             statuses.append(("404", "No such resource, or not yours to see (`not_found`)."))
         if self.view.get_throttles():
             statuses.append(("429", "Too many requests (`throttled`); see `Retry-After`."))
+        if self.path.startswith("/api/"):
+            statuses.append(
+                (
+                    "503",
+                    "The database is briefly unavailable (`service_unavailable`); "
+                    "see `Retry-After`.",
+                )
+            )
         return statuses

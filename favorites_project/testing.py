@@ -3,9 +3,13 @@
 import http.client
 import io
 import logging
+import socket
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 from wsgiref.util import setup_testing_defaults
 
+import psycopg
+from django.db import connections
 from drf_spectacular.generators import SchemaGenerator
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -89,3 +93,36 @@ def schema_operations(schema: dict):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             yield method.upper(), path, operation
+
+
+def database_connections_killed(alias: str = "default") -> None:
+    """PostgreSQL terminates every open connection to the test database, the caller's
+    included, as in a crash or a failover."""
+    params = connections[alias].get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as killer:
+        killer.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@contextmanager
+def database_down(alias: str = "default"):
+    """PostgreSQL goes away for real, then comes back.
+
+    While inside, open connections are gone (`database_connections_killed`) and
+    new ones are refused: the connection settings, which every thread's
+    connection shares, point at a port that is bound but never listens. On the
+    way out they point back at PostgreSQL; connections are left as the outage
+    left them, for the code under test to recover.
+    """
+    settings_dict = connections[alias].settings_dict
+    saved = settings_dict["HOST"], settings_dict["PORT"]
+    database_connections_killed(alias)
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", refusing.getsockname()[1]
+        try:
+            yield
+        finally:
+            settings_dict["HOST"], settings_dict["PORT"] = saved

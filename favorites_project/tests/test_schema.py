@@ -25,3 +25,26 @@ def test_every_operation_with_a_body_documents_413_and_415(schema):
         assert "payload_too_large" in responses["413"]["description"], (method, path)
         assert "unsupported_media_type" in responses["415"]["description"], (method, path)
         assert "application/problem+json" in responses["413"]["content"], (method, path)
+
+
+def test_every_api_operation_documents_503_service_unavailable_with_retry_after(schema):
+    api_operations = [
+        (method, path, operation)
+        for method, path, operation in schema_operations(schema)
+        if path.startswith("/api/")
+    ]
+
+    assert len(api_operations) >= 16
+    for method, path, operation in api_operations:
+        unavailable = operation["responses"]["503"]
+        assert "service_unavailable" in unavailable["description"], (method, path)
+        assert "Retry-After" in unavailable["headers"], (method, path)
+
+
+def test_the_catalogs_503_keeps_its_own_description_beside_the_databases(schema):
+    description = schema["paths"]["/api/v1/products/{product_id}/"]["get"]["responses"]["503"][
+        "description"
+    ]
+
+    assert "catalog_unavailable" in description
+    assert "service_unavailable" in description
