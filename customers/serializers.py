@@ -54,7 +54,7 @@ class CustomerUpdateSerializer(serializers.Serializer):
         write_only=True,
         max_length=128,
         required=False,
-        help_text="Needed with `password` when changing one's own password.",
+        help_text="Needed to change one's own `password` or `email`.",
     )
 
 

@@ -74,17 +74,15 @@ def customer_update(
 ) -> Customer:
     """Changes only what is given. A new password logs the customer out everywhere.
 
-    Changing one's own password needs the current one, so a stolen access token
-    is not enough to take the account over.
+    Changing one's own password or email needs the current password, checked
+    before anything else: a stolen access token is not enough to take the account
+    over, nor to learn which emails are registered (409 `email_taken`).
     """
     # The instance may be the request's cached snapshot: change the row as it is now.
     customer.refresh_from_db()
-    if (
-        password is not None
-        and actor.pk == customer.pk
-        and not customer.check_password(current_password or "")
-    ):
-        raise ValidationError({"current_password": ["The current password is not correct."]})
+    changes_email = email is not None and normalize_email(email) != customer.email
+    if actor.pk == customer.pk and (password is not None or changes_email):
+        _check_current_password(customer, current_password)
     if name is not None:
         customer.name = name.strip()
     if email is not None:
@@ -99,6 +97,15 @@ def customer_update(
     if password is not None:
         _blacklist_refresh_tokens(customer)
     return customer
+
+
+def _check_current_password(customer: Customer, current_password: str | None) -> None:
+    if not current_password:
+        raise ValidationError(
+            {"current_password": ["Needed to change one's own password or email."]}
+        )
+    if not customer.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is not correct."]})
 
 
 def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
@@ -6,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
+from customers.models import normalize_email
 from customers.selectors import customer_get_for, customer_list
 from customers.serializers import (
     CustomerCreateSerializer,
@@ -104,6 +107,18 @@ CUSTOMER_ID = OpenApiParameter(
 )
 
 
+UPDATE_DESCRIPTION = (
+    "`is_staff` and `is_active` are applied only when staff send them. Changing one's "
+    "own `password` or `email` needs `current_password` (400 `validation_error` naming "
+    "it when missing or wrong, and nothing changes); staff changing another customer "
+    "do not. Requests that check the current password are throttled like logins (429)."
+)
+CURRENT_PASSWORD_THROTTLED = problem(
+    "Too many password or email changes, which check the current password, from this "
+    "customer (`throttled`); `Retry-After` says when to try again."
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[CustomerListQuerySerializer],
@@ -121,14 +136,14 @@ CUSTOMER_ID = OpenApiParameter(
     update=extend_schema(
         parameters=[CUSTOMER_ID],
         request=StaffCustomerUpdateSerializer,
-        responses={200: CustomerSerializer, 409: EMAIL_TAKEN},
-        description="`is_staff` and `is_active` are applied only when staff send them.",
+        responses={200: CustomerSerializer, 409: EMAIL_TAKEN, 429: CURRENT_PASSWORD_THROTTLED},
+        description=UPDATE_DESCRIPTION,
     ),
     partial_update=extend_schema(
         parameters=[CUSTOMER_ID],
         request=StaffCustomerUpdateSerializer,
-        responses={200: CustomerSerializer, 409: EMAIL_TAKEN},
-        description="`is_staff` and `is_active` are applied only when staff send them.",
+        responses={200: CustomerSerializer, 409: EMAIL_TAKEN, 429: CURRENT_PASSWORD_THROTTLED},
+        description=UPDATE_DESCRIPTION,
     ),
     destroy=extend_schema(parameters=[CUSTOMER_ID]),
 )
@@ -136,13 +151,24 @@ class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     lookup_value_regex = r"[0-9]+|me"
 
-    # A password change checks the current password: as many guesses as logins.
+    # Password and email changes check the current password: as many guesses as logins.
     password_check_throttle_scope = "login"
 
     def get_throttles(self):
-        if self.action in ("update", "partial_update") and "password" in self.request.data:
+        if self.action in ("update", "partial_update") and self._may_check_current_password():
             return [PasswordCheckThrottle()]
         return super().get_throttles()
+
+    def _may_check_current_password(self) -> bool:
+        """A password change, or a change of the caller's own email (not a staff edit)."""
+        data = self.request.data
+        if not isinstance(data, Mapping):
+            return False
+        if "password" in data:
+            return True
+        email = data.get("email")
+        own = self.kwargs.get("pk") in ("me", str(self.request.user.pk))
+        return own and isinstance(email, str) and normalize_email(email) != self.request.user.email
 
     def get_permissions(self):
         if self.action == "create":

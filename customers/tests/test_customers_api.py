@@ -90,7 +90,8 @@ def test_a_customer_cannot_create_customers(customer, auth_client):
 
 def test_a_customer_updates_its_name_and_email(customer, auth_client):
     response = auth_client(customer).put(
-        detail("me"), {"name": " New Name ", "email": "NEW@example.com"}
+        detail("me"),
+        {"name": " New Name ", "email": "NEW@example.com", "current_password": PASSWORD},
     )
 
     assert response.status_code == 200
@@ -229,7 +230,8 @@ def test_changing_the_email_to_a_taken_one_is_409_and_changes_nothing(
     customer, other_customer, auth_client
 ):
     response = auth_client(customer).patch(
-        detail("me"), {"name": "Changed", "email": other_customer.email.title()}
+        detail("me"),
+        {"name": "Changed", "email": other_customer.email.title(), "current_password": PASSWORD},
     )
 
     assert response.status_code == 409
