@@ -4,6 +4,7 @@ Kept free of app imports: `wsgi.py` imports this module before Django is set up.
 """
 
 import io
+import re
 
 from django.conf import settings
 
@@ -32,3 +33,29 @@ def bounded_chunked_bodies(application):
         return application(environ, start_response)
 
     return bounded
+
+
+# Tokens and personal data: auth/ and customers/ (the favorites lists included).
+_PERSONAL = re.compile(r"^/api/v1/(?:auth|customers)(?:/|$)")
+# The favorites lists' own answers may be kept by the caller (private, with an ETag).
+_FAVORITES = re.compile(r"^/api/v1/customers/[^/]+/favorites(?:/|$)")
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer that carries tokens or personal data.
+
+    Every response under auth/ and customers/ says so, errors included, so that
+    no browser, proxy or CDN keeps a token or a customer. The favorites
+    endpoints' successful answers are left to their views (a private, revalidated
+    cache); their errors are no-store like the rest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = request.path_info
+        if _PERSONAL.match(path) and (response.status_code >= 400 or not _FAVORITES.match(path)):
+            response["Cache-Control"] = "no-store"
+        return response

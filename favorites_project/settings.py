@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "favorites_project.metrics.MetricsMiddleware",
+    "favorites_project.middleware.NoStoreMiddleware",
     "favorites_project.exceptions.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
