@@ -36,11 +36,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=25, help="per operation and phase")
     parser.add_argument(
-        "--max-time", type=float, default=0, help="seconds per role, 0 for no time bound"
+        "--max-time", type=int, default=0, help="seconds per role, 0 for no time bound"
     )
     parser.add_argument("--roles", default=",".join(ROLES))
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=2, help="schemathesis workers")
+    parser.add_argument("--workers", type=int, default=1, help="schemathesis workers")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/fav_suites_fuzz"
     )

@@ -49,9 +49,11 @@ OTHERS = 12  # other customers, with favorites: what staff may change and a cust
 IDS_REFRESH_SECONDS = 2.0
 WELL_FORMED_ID = re.compile(r"[0-9]+")
 WELL_FORMED_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+WELL_FORMED_PASSWORD = re.compile(r".{1,128}", re.DOTALL)
 
 _lock = threading.Lock()
 _actor_pk: int | None = None
+_actor_password_hash = ""
 _known_ids: tuple[list[str], float] = ([], 0.0)
 
 
@@ -81,18 +83,22 @@ def _create_actor() -> Customer:
 
 def acting_customer() -> Customer:
     """The account the fuzzer acts as, repaired or re-created if a call broke it."""
-    global _actor_pk
+    global _actor_pk, _actor_password_hash
     with _lock:
         close_old_connections()
         customer = Customer.objects.filter(pk=_actor_pk).first() if _actor_pk else None
         if customer is None:
             customer = _create_actor()
-            _actor_pk = customer.pk
+            _actor_pk, _actor_password_hash = customer.pk, customer.password
         wanted = {"is_active": True, "is_staff": ROLE == "staff", "is_superuser": False}
         changed = [field for field, value in wanted.items() if getattr(customer, field) != value]
+        for field in changed:
+            setattr(customer, field, wanted[field])
+        if customer.password != _actor_password_hash:  # a call changed it: PASSWORD again
+            customer.set_password(PASSWORD)
+            _actor_password_hash = customer.password
+            changed.append("password")
         if changed:
-            for field in changed:
-                setattr(customer, field, wanted[field])
             # save(), not update(): its signal drops the customer the API keeps in its cache.
             customer.save(update_fields=changed)
         return customer
@@ -183,9 +189,22 @@ def filter_path_parameters(context, path_parameters):
 
 @schemathesis.hook
 def map_body(context, body):
-    """Some well-formed product ids become real products; some refresh tokens valid ones."""
+    """Some well-formed values become ones that get past the checks the schema cannot state.
+
+    Product ids become real products, refresh tokens valid ones, passwords strong
+    ones (the password validators refuse most drawn ones), `current_password` the
+    acting account's own.
+    """
     if not isinstance(body, dict):
         return body
+    password = body.get("password")
+    if _well_formed(WELL_FORMED_PASSWORD, password) and _stable_share(password) < 0.5:
+        body["password"] = (
+            f"Fz-{hashlib.sha256(password.encode('utf-8', 'surrogatepass')).hexdigest()[:20]}"
+        )
+    current = body.get("current_password")
+    if _well_formed(WELL_FORMED_PASSWORD, current) and _stable_share(current) < 0.5:
+        body["current_password"] = PASSWORD
     product_id = body.get("product_id")
     if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.5:
         body["product_id"] = _pick(product_id, PRODUCT_IDS)

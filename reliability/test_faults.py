@@ -199,16 +199,18 @@ def test_redis_hung_no_5xx_and_logins_still_throttled(stack, shopper, figures):
 # PostgreSQL ----------------------------------------------------------------------------
 
 
-def assert_outage_answers(results, outage_start, outage_end):
-    """Requests wholly inside the outage: 503 `service_unavailable` with Retry-After."""
-    inside = [
-        item.reply for item in results if outage_start < item.started and item.ended < outage_end
-    ]
-    for reply in inside:
-        assert reply.status == 503, reply
-        assert reply.code == "service_unavailable", reply
-        assert "retry-after" in reply.headers, reply
-    return inside
+def assert_served_or_refused(results):
+    """Each request was served, or refused with 503 `service_unavailable` and Retry-After."""
+    for item in results:
+        reply = item.reply
+        if reply.status not in (200, 201):
+            assert reply.status == 503, reply
+            assert reply.code == "service_unavailable", reply
+            assert "retry-after" in reply.headers, reply
+
+
+def requests_inside(results, start, end):
+    return [item.reply for item in results if start < item.started and item.ended < end]
 
 
 def assert_acknowledged_writes_kept(stack, account, results):
@@ -236,8 +238,7 @@ def test_a_fast_postgres_restart_loses_no_acknowledged_write_and_heals_by_itself
     time.sleep(4)
     results = writes.stop()
 
-    assert_no_server_error(results)
-    inside = assert_outage_answers(results, began, back)
+    assert_served_or_refused(results)
     acknowledged, _ = assert_acknowledged_writes_kept(stack, shopper, results)
     healed = first_write_after(results, back)
     assert healed is not None
@@ -250,7 +251,6 @@ def test_a_fast_postgres_restart_loses_no_acknowledged_write_and_heals_by_itself
         sum(item.reply.status == 503 for item in results),
         sum(item.reply.status == 0 for item in results),
     )
-    figures["postgres restart: requests inside the restart"] = len(inside)
     figures["postgres restart: first acknowledged write after (s)"] = round(healed - back, 3)
 
 
@@ -273,9 +273,10 @@ def test_postgres_stopped_for_seconds_answers_503_and_loses_no_acknowledged_writ
     results = writes.stop() + lists.stop()
 
     assert ready_while_down.status == 503, ready_while_down
-    assert_no_server_error(results)
-    inside = assert_outage_answers(results, down, restarting)
+    assert_served_or_refused(results)
+    inside = requests_inside(results, down, restarting)
     assert len(inside) >= 3, "the outage was not exercised"
+    assert all(reply.status == 503 for reply in inside), [str(r) for r in inside][:5]
     acknowledged, _ = assert_acknowledged_writes_kept(stack, shopper, results)
     healed = first_write_after(results, up)
     assert healed is not None
