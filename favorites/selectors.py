@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import Col
 from django.shortcuts import get_object_or_404
+from psycopg.types.datetime import TimestamptzLoader
 
 from customers.models import Customer
 from favorites.models import API_FIELDS, Favorite
@@ -68,6 +69,10 @@ def favorite_page(
     statements = _list_statements(connection.vendor, available is not None)
     params = [customer_id] if available is None else [customer_id, available]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Django's timestamptz loader is a Python subclass of psycopg's; psycopg's own
+            # (compiled, with psycopg[binary]) gives the same aware UTC datetimes faster.
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(statements.page, [*params, limit, offset])
         rows = cursor.fetchall()
     if statements.converters:
