@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run test lint format migrate fuzz faults soak
+.PHONY: run test lint format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,36 @@ faults: $(BIN)/.installed
 soak: $(BIN)/.installed
 	$(BIN)/python -m reliability.soak --seconds $(SOAK_SECONDS) \
 		--database-url $(SOAK_DATABASE_URL) $(SOAK_ARGS)
+
+# Benchmarks (docs/performance.md, docs/scaling.md): bounded loads on 127.0.0.1 against
+# servers they start and stop, on PostgreSQL databases of their own that they recreate
+# (BENCH_DATABASE_URL, BENCH_SCALE_DATABASE_URL: names containing "bench") and the Redis
+# database BENCH_CACHE_URL (default redis://127.0.0.1:6379/8, flushed). `make bench` also
+# installs the FastAPI reference's dependencies (requirements/bench.txt, dev-only).
+BENCH_ARGS ?=
+SIZES ?= 1e5,1e6,1e7
+
+$(BIN)/.bench-installed: requirements/bench.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	touch $@
+
+# wrk from the distribution, installed as .ci/run installs its packages (root and apt-get).
+bench-tools:
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "missing: wrk; install it (apt-get install wrk) and run again" >&2; exit 1; \
+		fi; }
+
+bench: bench-tools $(BIN)/.installed $(BIN)/.bench-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# CI's check: a few seconds of each scenario on small data; fails only when the harness
+# breaks or a request errors, never on timing.
+bench-smoke: bench-tools $(BIN)/.installed
+	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
+
+# Not in CI: 10^7 favorites take several minutes to load (SIZES=1e5,1e6 for a shorter run).
+bench-scale: bench-tools $(BIN)/.installed
+	$(BIN)/python bench/scale.py --sizes $(SIZES) $(BENCH_ARGS)
