@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 
 PRODUCT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PRODUCT_ID_RULE = "A product id is 1 to 64 letters, digits, '-' or '_'."
 
 
 class InvalidProductId(ValueError):
@@ -61,7 +62,7 @@ _NOT_FOUND = {"found": False}
 def product_id_validate(product_id: str) -> str:
     """The id itself if it can name a product, else `InvalidProductId`."""
     if not isinstance(product_id, str) or not PRODUCT_ID_PATTERN.fullmatch(product_id):
-        raise InvalidProductId("A product id is 1 to 64 letters, digits, '-' or '_'.")
+        raise InvalidProductId(PRODUCT_ID_RULE)
     return product_id
 
 

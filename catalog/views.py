@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from catalog.products import ProductNotFound, product_get, product_page
+from catalog.products import PRODUCT_ID_PATTERN, ProductNotFound, product_get, product_page
 from catalog.serializers import ProductPageSerializer, ProductSerializer
 from favorites_project.schema import problem
 
@@ -59,6 +59,15 @@ class ProductListView(APIView):
 class ProductDetailView(APIView):
     @extend_schema(
         tags=["products"],
+        parameters=[
+            OpenApiParameter(
+                "product_id",
+                str,
+                OpenApiParameter.PATH,
+                pattern=rf"^{PRODUCT_ID_PATTERN.pattern}$",
+                description="The product's id in the catalog.",
+            )
+        ],
         responses={
             200: ProductSerializer,
             400: problem("Not a valid product id (`validation_error`)."),

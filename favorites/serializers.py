@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from catalog.products import InvalidProductId, product_id_validate
+from catalog.products import (
+    PRODUCT_ID_PATTERN,
+    PRODUCT_ID_RULE,
+    InvalidProductId,
+    product_id_validate,
+)
 from favorites.models import API_FIELDS, Favorite
 
 
@@ -12,7 +17,13 @@ class FavoriteSerializer(serializers.ModelSerializer):
 
 
 class FavoriteCreateSerializer(serializers.Serializer):
-    product_id = serializers.CharField(max_length=64, help_text="The product's id in the catalog.")
+    # A RegexField, so that the schema shows the catalog's pattern.
+    product_id = serializers.RegexField(
+        rf"\A{PRODUCT_ID_PATTERN.pattern}\Z",
+        max_length=64,
+        error_messages={"invalid": PRODUCT_ID_RULE},
+        help_text="The product's id in the catalog.",
+    )
 
     def validate_product_id(self, value: str) -> str:
         # The catalog module's rule, so a bad id is a 400 naming the field.

@@ -72,8 +72,14 @@ class AutoSchema(openapi.AutoSchema):
         )
         if requires_auth:
             statuses.append(("401", "Missing, invalid or expired token."))
+        not_found = []
         if "{" in self.path:
-            statuses.append(("404", "No such resource, or not yours to see (`not_found`)."))
+            not_found.append("No such resource, or not yours to see")
+        if self.method == "GET" and self._is_list_view() and self._get_paginator():
+            not_found.append("a `page` that is past the end or not a page number")
+        if not_found:
+            described = ", or ".join(not_found)
+            statuses.append(("404", f"{described[0].upper()}{described[1:]} (`not_found`)."))
         if self.view.get_throttles():
             statuses.append(("429", "Too many requests (`throttled`); see `Retry-After`."))
         if self.path.startswith("/api/"):
