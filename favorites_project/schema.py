@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -46,10 +47,11 @@ class AutoSchema(openapi.AutoSchema):
                 if status in responses:
                     headers = responses[status].setdefault("headers", {})
                     headers.setdefault("Retry-After", RETRY_AFTER_HEADER)
-        # Problem responses added with @extend_schema are served as problem+json too.
-        for status, response in responses.items():
+        # Problem responses added with @extend_schema are served as problem+json too
+        # (other error bodies, such as the readiness probe's, stay as they are served).
+        for response in responses.values():
             content = response.get("content", {})
-            if status.startswith(("4", "5")) and "application/json" in content:
+            if content.get("application/json", {}).get("schema") == PROBLEM_REF:
                 content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
         return responses
 

@@ -138,3 +138,18 @@ def test_a_product_id_outside_the_pattern_is_refused_with_the_catalogs_rule(
 
     body = assert_problem(response, 400, "validation_error")
     assert list(body["errors"]) == ["product_id"]
+
+
+def test_problem_responses_are_problem_json_and_the_readiness_probes_503_is_plain_json(schema):
+    problems = [
+        (method, path, status)
+        for method, path, operation in schema_operations(schema)
+        for status, response in operation["responses"].items()
+        if status.startswith(("4", "5")) and path.startswith("/api/")
+        for media_type in response["content"]
+        if media_type != "application/problem+json"
+    ]
+    ready = schema["paths"]["/health/ready"]["get"]["responses"]["503"]["content"]
+
+    assert problems == []
+    assert list(ready) == ["application/json"]
