@@ -6,6 +6,7 @@ within AUTH_CACHE_SECONDS.
 """
 
 import time
+from datetime import timedelta
 
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -112,3 +113,27 @@ def test_a_customer_edits_its_row_as_it_is_not_as_it_was_cached(client, customer
 
     assert response.status_code == 200
     assert response.json()["name"] == "Renamed elsewhere"
+
+
+def test_a_token_checked_before_is_refused_once_it_expires(api_client, customer):
+    token = AccessToken.for_user(customer)
+    token.set_exp(lifetime=timedelta(seconds=2))  # whole seconds: 1 to 2 s left
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.get(ME).status_code == 200  # its signature is now checked and kept
+
+    time.sleep(2.1)
+
+    assert_problem(api_client.get(ME), 401, "authentication_failed")
+
+
+def test_a_token_with_another_signature_is_refused_after_the_real_one_was_checked(
+    api_client, customer
+):
+    token = str(AccessToken.for_user(customer))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.get(ME).status_code == 200
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+
+    assert_problem(api_client.get(ME), 401, "authentication_failed")
