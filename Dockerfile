@@ -17,7 +17,10 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
     && mkdir -p /tmp/metrics && chown 10001 /tmp/metrics
 
 # Every gunicorn worker writes its metrics here; /metrics sums them.
-ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+# gunicorn.conf.py (read from /app) runs WEB_CONCURRENCY threaded workers: set it
+# to the number of cores the container gets.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics \
+    WEB_CONCURRENCY=2
 
 USER 10001
 EXPOSE 8000
@@ -28,4 +31,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # Stateless: scale by running more containers behind the load balancer.
 # Migrations run once per release, not here (see docker-compose.yml's migrate service).
 # The metrics folder is emptied at start: it holds one file per worker process.
-CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application --bind 0.0.0.0:8000 --workers 4 --threads 4 --worker-class gthread --timeout 30 --graceful-timeout 30 --access-logfile -"]
+CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application --access-logfile -"]
