@@ -53,6 +53,20 @@ def raw_request(
         connection.close()
 
 
+def raw_http(base_url: str, head: bytes) -> tuple[int, dict, bytes]:
+    """Send these exact bytes (a request line and headers, no body) to a live server."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(head + b"Connection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    header_block, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = header_block.decode("iso-8859-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
 class CountingStream(io.BytesIO):
     """A request body that remembers how many bytes were read from it."""
 

@@ -21,6 +21,7 @@ from favorites_project.testing import (
     CountingStream,
     assert_no_traceback_logged,
     assert_problem,
+    raw_http,
     raw_request,
     wsgi_request,
 )
@@ -191,6 +192,32 @@ def test_bytes_that_are_not_utf8_in_paths_and_queries_are_never_a_500(client_as,
     if response.status_code >= 400:
         assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     assert_no_traceback_logged(caplog)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/api/v1/\xff\xfe/",
+        b"/api/v1/customers/\xc3(/",
+        b"/api/v1/customers/me/favorites/\xe9t\xe9/",
+        b"/api/v1/customers/?search=\xff\xfe",
+        # An encoded surrogate (U+DFFF; the test server's own parser splits on \xa0).
+        b"/api/v1/customers/me/favorites/?available=\xed\xbf\xbf",
+        b"/api/v1/products/?page=\xff",
+    ],
+)
+def test_raw_bytes_that_are_not_utf8_in_the_request_line_are_never_a_500_on_a_live_server(
+    live_server, customer, target
+):
+    token = RefreshToken.for_user(customer).access_token
+    head = b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += f"Authorization: Bearer {token}\r\n".encode()
+
+    status, headers, _ = raw_http(live_server.url, head)
+
+    assert 200 <= status < 500
+    if status >= 400:
+        assert headers["Content-Type"] == PROBLEM_CONTENT_TYPE
 
 
 def test_the_parser_reads_a_stream_of_unknown_length_only_to_one_byte_past_the_limit(settings):
