@@ -115,6 +115,13 @@ def _payload_too_large_response() -> JsonResponse:
     return _problem_json(_payload_too_large_problem())
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _database_unavailable(path: str, exc: BaseException) -> tuple[dict, dict]:
     """The 503 problem and its headers, logged as one warning line: no traceback, no bug."""
     message = " ".join(str(exc).split())
@@ -205,8 +212,10 @@ def exception_handler(exc, context):
 class ProblemDetailsMiddleware:
     """Problem details for errors raised outside DRF views, DEBUG on or off.
 
-    First in the chain, so that an unknown Host header (which Django answers with
-    an HTML page when DEBUG is on) is a problem response too.
+    Before Django's own middleware, so that an unknown Host header (which Django
+    answers with an HTML page when DEBUG is on) is a problem response too, and a
+    declared body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before anything
+    reads it (the admin's form parsing would log it as an error with a traceback).
     """
 
     def __init__(self, get_response):
@@ -219,6 +228,9 @@ class ProblemDetailsMiddleware:
             return problem_response(
                 400, "bad_request", "The Host header names no host this service answers to."
             )
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and _declared_length(request) > limit:
+            return _payload_too_large_response()
         return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
+from django.test import Client
 from django.urls import reverse
 from rest_framework.exceptions import ParseError
 from rest_framework.test import APIClient
@@ -319,3 +320,25 @@ def test_a_body_over_the_limit_is_a_413_problem_from_a_live_server(live_server, 
     assert status == 413
     assert headers["Content-Type"] == PROBLEM_CONTENT_TYPE
     assert json.loads(content)["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/admin/login/", "application/x-www-form-urlencoded"),
+        ("/admin/login/", "multipart/form-data; boundary=xyz"),
+        ("/api/v1/nothing-here/", "application/json"),
+        ("/health/live", "application/json"),
+    ],
+)
+def test_a_body_over_the_limit_anywhere_else_is_a_413_without_a_traceback(
+    settings, caplog, path, content_type
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = SMALL_LIMIT
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "x" * 32  # so the CSRF check reads the form for its token
+
+    response = client.generic("POST", path, b"a=" + b"x" * SMALL_LIMIT, content_type=content_type)
+
+    assert_problem(response, 413, "payload_too_large")
+    assert_no_traceback_logged(caplog)
