@@ -137,3 +137,12 @@ def test_a_token_with_another_signature_is_refused_after_the_real_one_was_checke
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
 
     assert_problem(api_client.get(ME), 401, "authentication_failed")
+
+
+def test_deactivating_a_customer_with_an_orm_save_as_the_admin_does_refuses_at_once(
+    client, customer
+):
+    customer.is_active = False
+    customer.save()  # what the admin's change form does
+
+    assert_problem(client.get(ME), 401, "authentication_failed")
