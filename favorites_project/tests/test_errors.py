@@ -4,21 +4,9 @@ import pytest
 from django.urls import reverse
 
 from customers.tests.factories import PASSWORD
+from favorites_project.testing import assert_problem
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body.keys() >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"].endswith(code)
-    return body
 
 
 def test_validation_errors_list_messages_by_field(api_client):
