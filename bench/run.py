@@ -27,9 +27,9 @@ between the servers, medians reported:
 A response is an error unless it is a 2xx page with the customer's real count (or a 304 in the
 conditional scenario, a 201/204 in the write one). Figures: req/s, p50, p99, errors, PostgreSQL
 transactions per request, the API workers' memory. The table goes to stdout, the figures to
-bench/results/latest.json and the table into docs/performance.md (not with --smoke). Exit
-status: 0, or 1 when any request failed, or 2 when the harness itself could not run; never a
-timing.
+bench/results/latest.json and the table into docs/performance.md (not with --smoke). The
+databases are dropped at the end (--keep keeps them). Exit status: 0, or 1 when any request
+failed, or 2 when the harness itself could not run; never a timing.
 """
 
 import argparse
@@ -104,6 +104,7 @@ def parse_args() -> argparse.Namespace:
         help="the API's Redis database, flushed at the start",
     )
     parser.add_argument("--output", type=Path, help="default: bench/results/latest.json")
+    parser.add_argument("--keep", action="store_true", help="keep the databases at the end")
     args = parser.parse_args()
     if args.smoke:
         args.duration, args.rounds, args.customers = 2, 1, min(args.customers, 20)
@@ -777,16 +778,23 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     args = parse_args()
-    with harness.Stack() as stack:
-        bench = Bench(args, stack)
-        try:
+    databases = []
+    try:
+        with harness.Stack() as stack:
+            bench = Bench(args, stack)
+            databases = [bench.db_url, bench.baseline_url]
             results = bench.run()
-        except HarnessError as error:
-            log(f"harness error: {error}")
-            return 2
-        except KeyboardInterrupt:
-            log("interrupted")
-            return 2
+    except HarnessError as error:
+        log(f"harness error: {error}")
+        return 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 2
+    finally:
+        if not args.keep:
+            for url in databases:
+                with contextlib.suppress(Exception):
+                    harness.drop_database(url)
     print()
     print(text_table(TABLE_HEADER, table_rows(results)))
     print()

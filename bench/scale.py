@@ -415,20 +415,30 @@ class Scale:
             machine=harness.machine(self.url),
             git=harness.git_commit(),
         )
-        self.prepare()
-        api = harness.start_api(self.stack, self.env, self.port)
-        api.wait_ready(f"http://127.0.0.1:{self.port}/health/live")
-        for size in self.args.sizes:
-            self.grow(size)
-            self.results["sizes"].append(self.measure(size))
-            harness.write_json(self.args.output, self.results)  # a long run keeps what it has
-        self.connection.close()
-        if not self.args.keep:
-            harness.drop_database(self.url)
+        try:
+            self.prepare()
+            api = harness.start_api(self.stack, self.env, self.port)
+            api.wait_ready(f"http://127.0.0.1:{self.port}/health/live")
+            for size in self.args.sizes:
+                self.grow(size)
+                self.results["sizes"].append(self.measure(size))
+                self.report()  # a long run keeps what it has measured so far
+        finally:
+            if getattr(self, "connection", None) is not None:
+                self.connection.close()
+            if not self.args.keep:
+                harness.drop_database(self.url)
         self.results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        self.report()
+        return self.results
+
+    def report(self) -> None:
         self.results["targets"] = targets(self.results)
         self.results["failures"] = self.failures
-        return self.results
+        harness.write_json(self.args.output, self.results)
+        if not self.args.no_docs:
+            text = markdown(self.results)
+            harness.write_between_markers(DOC_PATH, DOC_START, DOC_END, text, DOC_INTRO)
 
 
 def json_plan(value) -> dict:
@@ -575,13 +585,8 @@ def main() -> int:
         except KeyboardInterrupt:
             log("interrupted")
             return 2
-    harness.write_json(args.output, results)
-    log(f"wrote {args.output}")
-    text = markdown(results)
-    print(text)
-    if not args.no_docs:
-        harness.write_between_markers(DOC_PATH, DOC_START, DOC_END, text, DOC_INTRO)
-        log(f"wrote the table into {DOC_PATH.relative_to(REPO_ROOT)}")
+    print(markdown(results))
+    log(f"wrote {args.output}" + ("" if args.no_docs else " and the table in docs/scaling.md"))
     return 1 if results["failures"] else 0
 
 
