@@ -18,6 +18,7 @@ server's log) are kept in the report folder.
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,11 @@ from reliability import stack
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ROLES = ("customer", "staff")
+# Figures read from schemathesis's own summary.
+SUMMARY_LINES = {
+    "operations": re.compile(r"^\s*Tested: (\d+)"),
+    "cases": re.compile(r"^\s*(\d+) generated"),
+}
 THROTTLE_RATE = "100000/min"
 
 
@@ -95,12 +101,29 @@ def run_schemathesis(role: str, args, server: stack.Gunicorn, env: dict, report_
     }
     print(f"\n== fuzzing as {role}: {' '.join(command[1:])}", flush=True)
     started = time.monotonic()
-    result = subprocess.run(command, cwd=stack.REPO_ROOT, env=role_env, check=False)
+    summary = {}
+    with subprocess.Popen(
+        command,
+        cwd=stack.REPO_ROOT,
+        env=role_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            for name, pattern in SUMMARY_LINES.items():
+                match = pattern.search(line)
+                if match:
+                    summary[name] = match[1]
     return {
         "role": role,
-        "exit": result.returncode,
+        "exit": process.returncode,
         "seconds": time.monotonic() - started,
         "junit": junit,
+        "operations": summary.get("operations", "?"),
+        "cases": summary.get("cases", "?"),
     }
 
 
@@ -137,13 +160,15 @@ def main() -> None:
         for process in (server, catalog, redis_server):
             if process is not None:
                 process.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     log = server.log_text() if server else ""
     tracebacks = log.count("Traceback (most recent call last)")
     print("\n== fuzz summary")
     for result in results:
         print(
-            f"{result['role']}: schemathesis exit {result['exit']} "
-            f"in {result['seconds']:.0f} s (JUnit: {result['junit']})"
+            f"{result['role']}: {result['operations']} operations, {result['cases']} test cases, "
+            f"schemathesis exit {result['exit']} in {result['seconds']:.0f} s "
+            f"(JUnit: {result['junit']})"
         )
     print(f"server: responses by class {json.dumps(totals, sort_keys=True)}")
     print(f"server log: {tracebacks} tracebacks ({report_dir / 'gunicorn.log'})")

@@ -216,11 +216,13 @@ def map_body(context, body):
 
 # Rules a JSON schema cannot state, so a schema-valid value may break them: Django's
 # password validators (too short, common, numeric, like the name or email), the current
-# password being right, and no NUL character in any text field.
+# password being needed (to change one's own password or email) and right, and no NUL
+# character in any text field.
 RULES_BEYOND_THE_SCHEMA = re.compile(
     r"^(This password is (too short|too common|entirely numeric)"
     r"|The password is too similar to the"
     r"|The current password is not correct"
+    r"|Needed to change one's own password or email"
     r"|Null characters are not allowed)"
 )
 

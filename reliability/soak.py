@@ -26,6 +26,7 @@ the end. Everything stays on 127.0.0.1 and stops by itself.
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -366,6 +367,7 @@ def main(argv=None) -> None:
     if found:
         print("soak FAILED:\n- " + "\n- ".join(found), file=sys.stderr)
         raise SystemExit(1)
+    shutil.rmtree(Path(figures["server_log"]).parent, ignore_errors=True)
     print(
         f"soak: OK: {figures['requests']} requests in {figures['seconds']} s, no error; "
         f"worker RSS growth after {figures['rss_baseline_at_seconds']} s: "
