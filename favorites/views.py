@@ -60,7 +60,9 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         },
         description=(
             "The customer's favorites, newest first, from the local snapshots: "
-            "this never calls the catalog, so it keeps working while the catalog is down."
+            "this never calls the catalog, so it keeps working while the catalog is down. "
+            "Answers carry an `ETag`; send it back as `If-None-Match` and an unchanged "
+            "page is a 304 with no body. Every change to the list changes the ETag."
         ),
     )
     def list(self, request, customer_id):
@@ -71,14 +73,9 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         available = query.to_filter()
         number, size = self.paginator.page_window(request)
 
-        # The version is read before the rows, so the ETag is never newer than the page.
-        version = favorite_list_version(customer_id=customer.pk)
-        etag = None
-        if version is not None:
-            etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
-            not_modified = get_conditional_response(request, etag=etag)
-            if not_modified is not None:
-                return self._list_headers(not_modified, etag)
+        etag, not_modified = self._revalidate(request, customer)
+        if not_modified is not None:
+            return not_modified
 
         count = None
         if number is None:  # ?page=last
@@ -100,10 +97,22 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         body = self.paginator.page_body(
             request, number=number, size=size, count=count, results=rows[:size]
         )
-        return self._list_headers(Response(body), etag)
+        return self._private(Response(body), etag)
+
+    def _revalidate(self, request, customer: Customer):
+        """This URL's ETag (None while the cache is down) and, when the client has it, a 304.
+
+        The list's version is read before any row, so an ETag is never newer than its data.
+        """
+        version = favorite_list_version(customer_id=customer.pk)
+        if version is None:
+            return None, None
+        etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
+        not_modified = get_conditional_response(request, etag=etag)
+        return etag, not_modified and self._private(not_modified, etag)
 
     @staticmethod
-    def _list_headers(response, etag: str | None):
+    def _private(response, etag: str | None):
         # Personal data: a browser may keep it and revalidate; shared caches may not.
         response["Cache-Control"] = "private, no-cache"
         patch_vary_headers(response, ["Authorization"])
@@ -140,11 +149,18 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     @extend_schema(
         parameters=[PRODUCT_ID],
         responses={200: FavoriteSerializer, 404: NOT_FOUND},
-        description="One favorite, from its local snapshot (no catalog call).",
+        description=(
+            "One favorite, from its local snapshot (no catalog call), with an `ETag`: "
+            "send it back as `If-None-Match` for a 304 while the list is unchanged."
+        ),
     )
     def retrieve(self, request, customer_id, product_id):
-        favorite = favorite_get(customer=self.get_customer(), product_id=product_id)
-        return Response(FavoriteSerializer(favorite).data)
+        customer = self.get_customer()
+        etag, not_modified = self._revalidate(request, customer)
+        if not_modified is not None:
+            return not_modified
+        favorite = favorite_get(customer=customer, product_id=product_id)
+        return self._private(Response(FavoriteSerializer(favorite).data), etag)
 
     @extend_schema(
         parameters=[PRODUCT_ID],

@@ -258,3 +258,17 @@ def test_a_version_made_before_the_write_commits_is_retired_at_commit(customer):
     after = favorite_list_version(customer_id=customer.pk)
 
     assert len({before, during, after}) == 3
+
+
+def test_one_favorite_has_an_etag_that_a_delete_of_another_changes(client, customer):
+    kept, removed = FavoriteFactory(customer=customer), FavoriteFactory(customer=customer)
+    url = f"{LIST_URL}{kept.product_id}/"
+    etag = etag_of(client, url)
+    assert conditional_get(client, etag, url).status_code == 304
+
+    assert client.delete(f"{LIST_URL}{removed.product_id}/").status_code == 204
+
+    response = conditional_get(client, etag, url)
+    assert response.status_code == 200
+    assert response.json()["product_id"] == kept.product_id
+    assert response["Cache-Control"] == "private, no-cache"
