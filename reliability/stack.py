@@ -47,13 +47,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class GaveUp(RuntimeError):
+    """Raised by a `wait_for` check that knows waiting longer cannot help."""
+
+
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str, interval=0.1) -> float:
-    """Poll `check` until it is true; the seconds it took. RuntimeError after `timeout`."""
+    """Poll `check` until it is true; the seconds it took. RuntimeError after `timeout`.
+
+    An exception from `check` counts as "not yet", except `GaveUp`, which ends the wait.
+    """
     started = time.monotonic()
     while True:
-        with contextlib.suppress(Exception):
+        try:
             if check():
                 return time.monotonic() - started
+        except GaveUp:
+            raise
+        except Exception:  # not up yet: connection refused, ...
+            pass
         if time.monotonic() - started > timeout:
             raise RuntimeError(f"{what}: not within {timeout:g} s")
         time.sleep(interval)
@@ -150,7 +161,7 @@ class Gunicorn:
 
         def answering() -> bool:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+                raise GaveUp(f"gunicorn exited; see {self.log_path}")
             return http_status(f"{self.url}/health/live", timeout=1) == 200
 
         wait_for(answering, timeout=timeout, what="gunicorn answering /health/live")
