@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "favorites",
 ]
 
+# Sessions, users and messages run for the admin's paths only (the API is
+# token-authenticated and sessionless): favorites_project/middleware.py.
 MIDDLEWARE = [
     "favorites_project.metrics.MetricsMiddleware",
     "favorites_project.middleware.NoStoreMiddleware",
@@ -56,11 +58,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "favorites_project.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "favorites_project.middleware.AuthenticationMiddleware",
+    "favorites_project.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -86,7 +88,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A check is a round trip before each request's first query; without it, a connection
+    # the database dropped answers one 503 (with Retry-After) before it is replaced.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 # While the database cannot be reached requests answer 503 with this Retry-After (seconds).
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
 
