@@ -7,9 +7,6 @@ import io
 import re
 
 from django.conf import settings
-from django.contrib.auth import middleware as auth
-from django.contrib.messages import middleware as messages
-from django.contrib.sessions import middleware as sessions
 
 
 def bounded_chunked_bodies(application):
@@ -62,37 +59,3 @@ class NoStoreMiddleware:
         if _PERSONAL.match(path) and (response.status_code >= 400 or not _FAVORITES.match(path)):
             response["Cache-Control"] = "no-store"
         return response
-
-
-ADMIN_PREFIX = "/admin/"
-
-
-class AdminOnly:
-    """For a Django middleware that only the admin needs: it does nothing on other paths.
-
-    Sessions, the logged-in user and messages serve the admin's forms; the
-    API authenticates every request with a bearer token and keeps no session, so
-    on its paths they were per-request work with no effect (docs/performance.md).
-    Subclasses of Django's own classes, so the admin's system checks still see them.
-    """
-
-    @staticmethod
-    def applies(request) -> bool:
-        return request.path_info.startswith(ADMIN_PREFIX)
-
-    def __call__(self, request):
-        if not self.applies(request):
-            return self.get_response(request)
-        return super().__call__(request)
-
-
-class SessionMiddleware(AdminOnly, sessions.SessionMiddleware):
-    pass
-
-
-class AuthenticationMiddleware(AdminOnly, auth.AuthenticationMiddleware):
-    pass
-
-
-class MessageMiddleware(AdminOnly, messages.MessageMiddleware):
-    pass

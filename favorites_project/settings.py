@@ -50,7 +50,7 @@ INSTALLED_APPS = [
 ]
 
 # Sessions, users and messages run for the admin's paths only (the API is
-# token-authenticated and sessionless): favorites_project/middleware.py.
+# token-authenticated and sessionless): favorites_project/admin_middleware.py.
 MIDDLEWARE = [
     "favorites_project.metrics.MetricsMiddleware",
     "favorites_project.middleware.NoStoreMiddleware",
@@ -58,11 +58,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "favorites_project.middleware.SessionMiddleware",
+    "favorites_project.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "favorites_project.middleware.AuthenticationMiddleware",
-    "favorites_project.middleware.MessageMiddleware",
+    "favorites_project.admin_middleware.AuthenticationMiddleware",
+    "favorites_project.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
