@@ -47,7 +47,8 @@ PASSWORD = "fuzz-Password-of-a-decent-length-42"
 PRODUCT_IDS = [record["id"] for record in load_records()[:200]]
 OTHERS = 12  # other customers, with favorites: what staff may change and a customer must not see
 IDS_REFRESH_SECONDS = 2.0
-WELL_FORMED_ID = re.compile(r"[0-9]+")
+WELL_FORMED_CUSTOMER_ID = re.compile(r"[0-9]+|me")
+ANY_TEXT = re.compile(r".*", re.DOTALL)
 WELL_FORMED_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 WELL_FORMED_PASSWORD = re.compile(r".{1,128}", re.DOTALL)
 
@@ -135,6 +136,13 @@ def seed() -> None:
             )
 
 
+def _superuser_id() -> str:
+    """The seeded superuser's id (staff may not change or delete it, so it stays)."""
+    close_old_connections()
+    superuser = Customer.objects.filter(is_superuser=True).order_by("pk").first()
+    return str(superuser.pk if superuser else acting_customer().pk)
+
+
 def _customer_ids() -> list[str]:
     """Ids that exist now (the actor's, the others'), read again every few seconds."""
     global _known_ids
@@ -160,15 +168,17 @@ class ActingCustomerAuth:
 
 @schemathesis.hook
 def map_path_parameters(context, path_parameters):
-    """Half of the well-formed customer ids become ids that exist (the actor's among them)."""
+    """Half of the customer ids the schema allows become ids that exist (the actor's among
+    them); some product ids become products in the favorites of the seeded customers."""
     if not path_parameters:
         return path_parameters
-    for name in ("id", "customer_id"):
+    # customers/{id}/ declares any string, customers/{customer_id}/favorites/ a pattern.
+    for name, pattern in (("id", ANY_TEXT), ("customer_id", WELL_FORMED_CUSTOMER_ID)):
         value = path_parameters.get(name)
-        if _well_formed(WELL_FORMED_ID, value) and _stable_share(value) < 0.5:
-            ids = _customer_ids()
-            if ids:
-                path_parameters[name] = _pick(value, [*ids, str(acting_customer().pk)])
+        if _well_formed(pattern, value) and _stable_share(value) < 0.5:
+            # The acting account and the superuser (whom staff may not change) weigh more.
+            me, superuser = str(acting_customer().pk), _superuser_id()
+            path_parameters[name] = _pick(value, [*_customer_ids(), *[me, superuser] * 4])
     product_id = path_parameters.get("product_id")
     if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.3:
         path_parameters["product_id"] = _pick(product_id, PRODUCT_IDS[: OTHERS * 3 + 20])
