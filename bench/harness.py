@@ -29,6 +29,10 @@ from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
+# Where the service's code is served and seeded from: the working tree, or a commit's export
+# (`use_revision`), so that edits made in the tree during a run cannot change what it measures.
+APP_ROOT = REPO_ROOT
+REVISION: str | None = None
 LUA_DIR = BENCH_DIR / "lua"
 RESULTS_DIR = BENCH_DIR / "results"
 PYTHON = sys.executable
@@ -114,7 +118,7 @@ def transactions(url: str) -> int:
 def migrate(env: dict) -> None:
     result = subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=REPO_ROOT,
+        cwd=APP_ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -133,8 +137,8 @@ def setup_django(env: dict) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "favorites_project.settings"
     for name in ("CACHE_URL", "REDIS_URL", "CATALOG_URL", "PROMETHEUS_MULTIPROC_DIR"):
         os.environ.pop(name, None)  # the harness needs neither the cache nor the catalog
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    if str(APP_ROOT) not in sys.path:
+        sys.path.insert(0, str(APP_ROOT))
     import django
 
     django.setup()
@@ -485,7 +489,7 @@ def start_api(stack: Stack, env: dict, port: int) -> Server:
     (its worker class, threads and limits), with 2 workers."""
     redis_flushdb(env["CACHE_URL"])
     command = [str(BIN / "gunicorn"), "favorites_project.wsgi:application", "-w", "2"]
-    return stack.start("api", [*command, "-b", f"127.0.0.1:{port}"], cwd=REPO_ROOT, env=env)
+    return stack.start("api", [*command, "-b", f"127.0.0.1:{port}"], cwd=APP_ROOT, env=env)
 
 
 def http(method: str, url: str, *, body=None, token: str | None = None, headers=None, timeout=10):
@@ -701,14 +705,44 @@ def _first_line(command: list[str]) -> str:
     return ""
 
 
+def use_revision(revision: str, workdir: Path) -> str:
+    """Serve and seed from `git archive <revision>` in the workdir instead of the working tree."""
+    global APP_ROOT, REVISION
+    result = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise HarnessError(f"no commit {revision!r}: {result.stderr.strip()}")
+    commit = result.stdout.strip()
+    source = workdir / "source"
+    source.mkdir()
+    archive = subprocess.Popen(
+        ["git", "-C", str(REPO_ROOT), "archive", commit], stdout=subprocess.PIPE
+    )
+    extracted = subprocess.run(["tar", "-x", "-C", str(source)], stdin=archive.stdout)
+    archive.stdout.close()
+    if archive.wait() or extracted.returncode:
+        raise HarnessError(f"could not export {commit}")
+    APP_ROOT, REVISION = source, commit
+    return commit
+
+
 def git_commit() -> dict:
+    if REVISION:
+        return {"commit": REVISION[:7], "uncommitted_changes": False, "served_from": "export"}
     commit = _first_line(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"])
     status = subprocess.run(
         ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
         capture_output=True,
         text=True,
     )
-    return {"commit": commit, "uncommitted_changes": bool(status.stdout.strip())}
+    return {
+        "commit": commit,
+        "uncommitted_changes": bool(status.stdout.strip()),
+        "served_from": "working tree",
+    }
 
 
 def write_between_markers(path: Path, start: str, end: str, content: str, intro: str) -> None:

@@ -69,8 +69,10 @@ absolute figures across runs: the machine is shared and noisy.
 
 `make bench` takes about eight minutes with its defaults (`BENCH_ARGS="--duration 10 --rounds
 3"`); it recreates the database `BENCH_DATABASE_URL` (default `favorites_bench`) and flushes the
-Redis database `BENCH_CACHE_URL` (default 8). bench/results/latest.json holds every round's
-figures. The part between the markers is rewritten by every full run.
+Redis database `BENCH_CACHE_URL` (default 8). It serves the working tree; `BENCH_ARGS="--ref
+HEAD"` serves a commit's export instead, so edits made meanwhile cannot change what it measures.
+bench/results/latest.json holds every round's figures. The part between the markers is rewritten
+by every full run.
 """
 BACKGROUND_ADD_THREADS = 4
 BACKGROUND_ADD_INTERVAL = 0.25  # seconds between one background thread's adds, at least
@@ -110,6 +112,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, help="default: bench/results/latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the databases at the end")
+    parser.add_argument(
+        "--ref",
+        metavar="REVISION",
+        help="serve a commit (exported from git) instead of the working tree, e.g. HEAD",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.duration, args.rounds, args.customers = 2, 1, min(args.customers, 20)
@@ -140,6 +147,8 @@ class Bench:
         self.ports = {name: harness.free_port() for name in ("api", "mock", "floor", "ref")}
         self.results: dict = {"scenarios": {}, "notes": []}
         self.errors = 0
+        if args.ref:
+            harness.use_revision(args.ref, self.work)
         self.with_reference = not args.no_reference and all(
             find_spec(name) for name in ("fastapi", "sqlalchemy", "uvicorn", "jwt")
         )
@@ -253,7 +262,7 @@ class Bench:
             "mock-catalog",
             [gunicorn, "catalog.mock_server:app", "-w", "1", "-k", "gthread", "--threads", "32"]
             + bind["mock"],
-            cwd=REPO_ROOT,
+            cwd=harness.APP_ROOT,
             env={**env, "PROMETHEUS_MULTIPROC_DIR": ""},
         )
         self.api = harness.start_api(self.stack, env, self.ports["api"])
@@ -759,6 +768,8 @@ def markdown(results: dict) -> str:
         else "without a settle (approximate)"
     )
     dirty = " with uncommitted changes" if git["uncommitted_changes"] else ""
+    if git.get("served_from") == "export":
+        dirty = " (served from its export, not the working tree)"
     lines = [
         f"Run {results['started_at']} on {m['cores']} cores ({m['cpu']}), "
         f"{m['memory_gib']} GiB, PostgreSQL {m['postgresql']}, Python {m['python']}; "

@@ -90,6 +90,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=harness.RESULTS_DIR / "scale.json")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/scaling.md alone")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument(
+        "--ref",
+        metavar="REVISION",
+        help="serve a commit (exported from git) instead of the working tree, e.g. HEAD",
+    )
     args = parser.parse_args()
     if args.big_customers * args.big_favorites > args.sizes[0]:
         parser.error("the smallest size must hold the big customers' favorites")
@@ -144,6 +149,8 @@ class Scale:
         self.stack = stack
         self.url = harness.checked_database_url(args.database_url)
         self.port = harness.free_port()
+        if args.ref:
+            harness.use_revision(args.ref, stack.workdir)
         self.env = harness.api_env(
             database_url=self.url,
             secret_key="bench-only-secret-" + secrets.token_hex(24),
@@ -496,6 +503,8 @@ def targets(results: dict) -> list[dict]:
 def markdown(results: dict) -> str:
     m, s, git = results["machine"], results["settings"], results["git"]
     dirty = " with uncommitted changes" if git["uncommitted_changes"] else ""
+    if git.get("served_from") == "export":
+        dirty = " (served from its export, not the working tree)"
     rows = []
     for size in results["sizes"]:
         storage, query, endpoint = size["storage"], size["query"], size["endpoint_c8"]
