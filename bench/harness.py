@@ -586,6 +586,9 @@ def wrk(
         key: int(numbers[key])
         for key in ("bad", "socket_errors", "timeouts", "s2xx", "s3xx", "s4xx", "s5xx")
     }
+    sample = re.search(r"^SAMPLE (.*)$", result.stdout, re.M)
+    if sample:
+        detail["wrong_answer_example"] = sample.group(1)
     return Load(
         rps=numbers["rps"],
         p50_ms=numbers["p50_ms"],

@@ -352,6 +352,11 @@ class Bench:
                 log(
                     f"{name} round {number + 1} {label}: {load.rps:.0f} req/s, "
                     f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, errors {load.errors}"
+                    + (
+                        f" (e.g. {example[:160]})"
+                        if (example := load.detail.get("wrong_answer_example"))
+                        else ""
+                    )
                 )
         self.settle()
         counted = harness.transactions(self.db_url) - before - (own_transactions or (lambda: 0))()

@@ -2,6 +2,7 @@
 -- after another, each customer with its own token. A response counts as an error unless it is
 -- a 2xx page of this harness's data ("count": EXPECT_COUNT, default 20) or, where the line has an
 -- ETag (sent as If-None-Match), a 304.
+dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 
@@ -30,7 +31,10 @@ end
 response = function(status, headers, body)
   count_status(status)
   if status == 304 and lines[1][3] ~= "" then return end
-  if status < 200 or status > 299 or not body:find(expect) then bad = bad + 1 end
+  if status < 200 or status > 299 or not body:find(expect) then
+    bad = bad + 1
+    remember(status, body)
+  end
 end
 
-done = dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")(threads)
+done = report(threads)

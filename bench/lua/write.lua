@@ -4,6 +4,7 @@
 -- requests alternate POST pair k, DELETE pair k-N/2, k = N/2, N/2+1, ... (mod N): a pair's delete
 -- comes N requests after its add, and its next add N requests after that, so the same pair is
 -- never in flight twice. Anything but a 201 or a 204 counts as an error.
+dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 local threads, started = {}, 0
 function setup(thread)
   thread:set("tid", started)
@@ -49,7 +50,10 @@ end
 response = function(status, headers, body)
   if status >= 500 then s5 = s5 + 1 elseif status >= 400 then s4 = s4 + 1
   elseif status >= 300 then s3 = s3 + 1 else s2 = s2 + 1 end
-  if status ~= 201 and status ~= 204 then bad = bad + 1 end
+  if status ~= 201 and status ~= 204 then
+    bad = bad + 1
+    remember(status, body)
+  end
 end
 
-done = dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")(threads)
+done = report(threads)
