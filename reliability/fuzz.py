@@ -60,19 +60,26 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def server_totals(url: str) -> dict[str, int]:
-    """Requests the server answered, by status class, from its /metrics (every worker)."""
+METRIC = re.compile(r"^favorites_http_requests_total\{([^}]*)\} ([0-9.e+]+)$", re.MULTILINE)
+LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def server_totals(url: str) -> tuple[dict[str, int], dict[str, int]]:
+    """What the server answered, from its /metrics (summed over every worker): requests
+    by status class, and 2xx answers by method and route."""
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
         text = response.read().decode()
-    totals: dict[str, int] = {}
-    for match in re.finditer(
-        r'^favorites_http_requests_total\{[^}]*status="(\d)\d\d"[^}]*\} ([0-9.e+]+)$',
-        text,
-        re.MULTILINE,
-    ):
-        key = f"{match[1]}xx"
-        totals[key] = totals.get(key, 0) + int(float(match[2]))
-    return totals
+    by_class: dict[str, int] = {}
+    successes: dict[str, int] = {}
+    for labels_text, value in METRIC.findall(text):
+        labels = dict(LABEL.findall(labels_text))
+        count = int(float(value))
+        status_class = f"{labels.get('status', '?')[:1]}xx"
+        by_class[status_class] = by_class.get(status_class, 0) + count
+        if status_class == "2xx":
+            route = f"{labels.get('method')} {labels.get('route')}"
+            successes[route] = successes.get(route, 0) + count
+    return by_class, successes
 
 
 def run_schemathesis(role: str, args, server: stack.Gunicorn, env: dict, report_dir: Path) -> dict:
@@ -155,7 +162,7 @@ def main() -> None:
         server.start()
         for role in args.roles:
             results.append(run_schemathesis(role, args, server, env, report_dir))
-        totals = server_totals(server.url)
+        totals, successes = server_totals(server.url)
     finally:
         for process in (server, catalog, redis_server):
             if process is not None:
@@ -171,6 +178,9 @@ def main() -> None:
             f"(JUnit: {result['junit']})"
         )
     print(f"server: responses by class {json.dumps(totals, sort_keys=True)}")
+    print("server: 2xx answers by route (the success paths the fuzzer reached):")
+    for route, count in sorted(successes.items()):
+        print(f"  {count:6d}  {route}")
     print(f"server log: {tracebacks} tracebacks ({report_dir / 'gunicorn.log'})")
     failed = [result["role"] for result in results if result["exit"] != 0]
     if failed or totals.get("5xx", 0) or tracebacks:

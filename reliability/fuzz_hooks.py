@@ -49,6 +49,7 @@ OTHERS = 12  # other customers, with favorites: what staff may change and a cust
 IDS_REFRESH_SECONDS = 2.0
 WELL_FORMED_CUSTOMER_ID = re.compile(r"[0-9]+|me")
 ANY_TEXT = re.compile(r".*", re.DOTALL)
+NON_EMPTY_TEXT = re.compile(r".+", re.DOTALL)
 WELL_FORMED_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 WELL_FORMED_PASSWORD = re.compile(r".{1,128}", re.DOTALL)
 
@@ -175,7 +176,7 @@ def map_path_parameters(context, path_parameters):
     # customers/{id}/ declares any string, customers/{customer_id}/favorites/ a pattern.
     for name, pattern in (("id", ANY_TEXT), ("customer_id", WELL_FORMED_CUSTOMER_ID)):
         value = path_parameters.get(name)
-        if _well_formed(pattern, value) and _stable_share(value) < 0.5:
+        if value != "me" and _well_formed(pattern, value) and _stable_share(value) < 0.5:
             # The acting account and the superuser (whom staff may not change) weigh more.
             me, superuser = str(acting_customer().pk), _superuser_id()
             path_parameters[name] = _pick(value, [*_customer_ids(), *[me, superuser] * 4])
@@ -201,11 +202,22 @@ def filter_path_parameters(context, path_parameters):
 def map_body(context, body):
     """Some well-formed values become ones that get past the checks the schema cannot state.
 
-    Product ids become real products, refresh tokens valid ones, passwords strong
-    ones (the password validators refuse most drawn ones), `current_password` the
-    acting account's own.
+    Some logins become the acting account's own, product ids real products,
+    refresh tokens valid ones, passwords strong ones (the password validators refuse
+    most drawn ones), `current_password` the acting account's own.
     """
     if not isinstance(body, dict):
+        return body
+    operation = context.operation
+    email = body.get("email")
+    if (
+        operation is not None
+        and operation.path.endswith("/auth/token/")
+        and _well_formed(NON_EMPTY_TEXT, email)
+        and _well_formed(WELL_FORMED_PASSWORD, body.get("password"))
+        and _stable_share(email) < 0.3
+    ):
+        body["email"], body["password"] = acting_customer().email, PASSWORD
         return body
     password = body.get("password")
     if _well_formed(WELL_FORMED_PASSWORD, password) and _stable_share(password) < 0.5:
