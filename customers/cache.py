@@ -12,9 +12,20 @@ any change while the cache cannot be reached.
 
 The cached instance is a snapshot: services that change a customer re-read it
 first (see `customers.services.customer_update`).
+
+Beside each customer the cache keeps its data version: a random token that
+stands for the current state of what the customer owns (its favorites), the
+basis of their ETags. It is read in the same round trip as the customer, made
+by the first read that finds none, and retired by every write path
+(`customer_data_changed`), at the write and again when its transaction commits.
+A request reads it before it reads any row, so an ETag is never newer than its
+data. While the cache cannot be reached there is no version, hence no ETag;
+one that could not be retired expires after `ETAG_VERSION_TTL` seconds.
 """
 
 import logging
+import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,28 +39,72 @@ from favorites_project.caching import CACHE_ERRORS
 logger = logging.getLogger(__name__)
 
 KEY = "customers:v1:customer:{}"
+VERSION_KEY = "customers:v1:data-version:{}"
 _FIELDS = tuple(field.attname for field in Customer._meta.concrete_fields)
 
 
 def customer_get_cached(*, customer_id: int) -> Customer | None:
-    """The customer with this id, or None when there is none."""
-    key = KEY.format(customer_id)
+    """The customer with this id (its `data_version` read alongside), or None when there is none."""
+    key, version_key = KEY.format(customer_id), VERSION_KEY.format(customer_id)
     try:
-        values = cache.get(key)
+        found = cache.get_many([key, version_key])
     except CACHE_ERRORS as exc:
         logger.warning("Customer cache read failed, reading the database: %s", exc)
         return Customer.objects.filter(pk=customer_id).first()
+    values = found.get(key)
     if values is None:
         values = Customer.objects.filter(pk=customer_id).values_list(*_FIELDS).first()
         if values is None:
-            return (
-                None  # not cached: an id of a customer about to be created is not refused for long
-            )
+            # Not cached: the id of a customer about to be created is not refused for long.
+            return None
         try:
             cache.set(key, values, settings.AUTH_CACHE_SECONDS)
         except CACHE_ERRORS as exc:
             logger.warning("Customer cache write failed: %s", exc)
-    return Customer.from_db("default", _FIELDS, values)
+    customer = Customer.from_db("default", _FIELDS, values)
+    customer.data_version = found.get(version_key)
+    return customer
+
+
+def customer_data_version(*, customer: Customer) -> str | None:
+    """The version of what the customer owns; None while the cache cannot be reached."""
+    version = getattr(customer, "data_version", None)
+    if version is not None:
+        return version
+    key = VERSION_KEY.format(customer.pk)
+    try:
+        version = secrets.token_urlsafe(12)
+        # Two first readers agree: the one that loses the race reads the winner's.
+        if not cache.add(key, version, settings.ETAG_VERSION_TTL):
+            version = cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("Customer data version unavailable, serving without an ETag: %s", exc)
+        return None
+    customer.data_version = version
+    return version
+
+
+def customer_data_changed(*, customer_ids: Iterable[int]) -> None:
+    """Retire these customers' data versions, now and when the transaction commits."""
+    keys = [VERSION_KEY.format(customer_id) for customer_id in set(customer_ids)]
+    if not keys:
+        return
+
+    def retire():
+        try:
+            cache.delete_many(keys)
+        except CACHE_ERRORS as exc:
+            logger.warning(
+                "Customer data versions not retired; ETags may stay valid for up to %s s: %s",
+                settings.ETAG_VERSION_TTL,
+                exc,
+            )
+
+    # Now, for reads inside this transaction, and again at commit: a reader that made a
+    # new version in between may have read the rows as they were before the commit.
+    retire()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(retire)
 
 
 def customer_forget(*, customer_id: int) -> None:

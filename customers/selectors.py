@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from customers.cache import customer_get_cached
 from customers.models import Customer
 
 ME = "me"
@@ -25,7 +26,7 @@ def customer_get_for(*, actor: Customer, customer_ref: str) -> Customer:
         return actor
     if not actor.is_staff:
         raise Http404
-    try:
-        return Customer.objects.get(pk=int(customer_ref))
-    except (Customer.DoesNotExist, ValueError):
-        raise Http404 from None
+    customer = customer_get_cached(customer_id=int(customer_ref))
+    if customer is None:
+        raise Http404
+    return customer

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from catalog import products as catalog
 from catalog.products import Product
+from customers.cache import customer_data_changed
 from customers.models import Customer
-from favorites.cache import favorite_lists_changed
 from favorites.models import SNAPSHOT_FIELDS, Favorite
 
 
@@ -55,7 +55,7 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
     try:
         with transaction.atomic():
             favorite.save(force_insert=True)
-            favorite_lists_changed(customer_ids=[customer.pk])
+            customer_data_changed(customer_ids=[customer.pk])
     except IntegrityError:
         if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
             raise FavoriteAlreadyExists(product_id) from None
@@ -69,7 +69,7 @@ def favorite_remove(*, customer: Customer, product_id: str) -> None:
         deleted, _ = Favorite.objects.filter(customer=customer, product_id=product_id).delete()
         if not deleted:
             raise Http404(f"Product {product_id} is not in this customer's favorites.")
-        favorite_lists_changed(customer_ids=[customer.pk])
+        customer_data_changed(customer_ids=[customer.pk])
 
 
 def favorites_delete(*, favorites: QuerySet[Favorite]) -> int:
@@ -77,7 +77,7 @@ def favorites_delete(*, favorites: QuerySet[Favorite]) -> int:
     with transaction.atomic():
         customer_ids = list(favorites.values_list("customer_id", flat=True).distinct())
         deleted, _ = favorites.delete()
-        favorite_lists_changed(customer_ids=customer_ids)
+        customer_data_changed(customer_ids=customer_ids)
     return deleted
 
 
@@ -114,7 +114,7 @@ def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> R
     favorites = Favorite.objects.filter(product_id=product_id)
     with transaction.atomic():
         # Every snapshot of the product changes (refreshed_at at least): so does each list.
-        favorite_lists_changed(
+        customer_data_changed(
             customer_ids=favorites.values_list("customer_id", flat=True).distinct()
         )
         if product is None:

@@ -7,9 +7,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from catalog.products import PRODUCT_ID_PATTERN
+from customers.cache import customer_data_version
 from customers.models import Customer
 from customers.selectors import customer_get_for
-from favorites.cache import favorite_list_version
 from favorites.selectors import favorite_count, favorite_get, favorite_page
 from favorites.serializers import (
     FavoriteCreateSerializer,
@@ -105,9 +105,10 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     def _revalidate(self, request, customer: Customer):
         """This URL's ETag (None while the cache is down) and, when the client has it, a 304.
 
-        The list's version is read before any row, so an ETag is never newer than its data.
+        The customer's data version was read before any row, so an ETag is never newer
+        than its data.
         """
-        version = favorite_list_version(customer_id=customer.pk)
+        version = customer_data_version(customer=customer)
         if version is None:
             return None, None
         etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'

@@ -209,8 +209,8 @@ SIMPLE_JWT = {
 # ORM drop it at once; this bounds the rest (customers/cache.py).
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
 
-# A favorites list's version (its ETag) lives until a write retires it, or this long.
-FAVORITES_LIST_VERSION_TTL = env.int("FAVORITES_LIST_VERSION_TTL", default=600)
+# A customer's data version (the ETag of its lists) lives until a write retires it, or this long.
+ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Favorites API",
