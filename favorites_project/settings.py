@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["favorites_project.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["favorites_project.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "favorites_project.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "favorites_project.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "favorites_project.schema.AutoSchema",
