@@ -2,9 +2,11 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from customers.models import Customer
 from customers.tests.factories import PASSWORD, CustomerFactory
@@ -186,9 +188,21 @@ def test_an_expired_token_is_401(api_client, customer):
     assert response.json()["code"] == "authentication_failed"
 
 
+def valid_claims(customer) -> dict:
+    """Every claim a real access token has, the password digest included: only the
+    signature can make these tokens fail."""
+    return {
+        "token_type": "access",
+        "user_id": str(customer.pk),
+        "exp": 4102444800,
+        "jti": "x",
+        "hash_password": get_md5_hash_password(customer.password),
+    }
+
+
 def test_a_token_signed_with_another_key_is_401(api_client, customer):
     forged = jwt.encode(
-        {"token_type": "access", "user_id": str(customer.pk), "exp": 4102444800, "jti": "x"},
+        valid_claims(customer),
         "not-the-signing-key-but-long-enough-for-hs256",
         algorithm="HS256",
     )
@@ -199,7 +213,7 @@ def test_a_token_signed_with_another_key_is_401(api_client, customer):
 
 def test_an_unsigned_alg_none_token_is_401(api_client, customer):
     unsigned = jwt.encode(
-        {"token_type": "access", "user_id": str(customer.pk), "exp": 4102444800, "jti": "x"},
+        valid_claims(customer),
         None,
         algorithm="none",
     )
@@ -306,3 +320,11 @@ def test_guesses_of_the_current_password_are_throttled_like_logins(customer, aut
     assert renamed.status_code == 200
     customer.refresh_from_db()
     assert customer.check_password(PASSWORD)
+
+
+def test_a_token_with_the_right_key_and_claims_is_accepted(api_client, customer):
+    # The control for the two forgeries above: the same claims, signed properly.
+    signed = jwt.encode(valid_claims(customer), settings.SIMPLE_JWT["SIGNING_KEY"], "HS256")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {signed}")
+
+    assert api_client.get(ME).status_code == 200
