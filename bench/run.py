@@ -787,7 +787,7 @@ def markdown(results: dict) -> str:
         harness.markdown_table(TABLE_HEADER, table_rows(results)),
         "",
         harness.markdown_table(
-            ["target (issue 7, 10)", "measured", "goal", ""], targets_rows(results)
+            ["target (issues 7, 10)", "measured", "goal", ""], targets_rows(results)
         ),
         "",
         "- **SQL/req**: PostgreSQL transactions (`pg_stat_database` xact_commit + xact_rollback) "
