@@ -60,7 +60,11 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-METRIC = re.compile(r"^favorites_http_requests_total\{([^}]*)\} ([0-9.e+]+)$", re.MULTILINE)
+# Label values are quoted and may hold braces (route patterns such as `{1,64}`).
+METRIC = re.compile(
+    r'^favorites_http_requests_total\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 

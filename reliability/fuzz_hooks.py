@@ -10,10 +10,13 @@ account would answer the next `GET customers/me/`, which the use-after-free
 check would rightly call a bug. Deleting any id, its own included, stays in.
 
 The hooks also steer part of the generated data towards what exists, so the
-success paths are reached and not only the 404s: customer ids that are
-well-formed become real ones, some product ids become products the catalog
-has, some refresh tokens become valid ones. A value that breaks the schema is
-left alone, so negative testing is unchanged.
+success paths are reached and not only the 404s and 400s: customer ids become
+real ones (the acting account's and a superuser's most often), product ids
+products the catalog has, refresh tokens valid ones, passwords strong ones,
+some logins and `current_password`s the acting account's own. A value that
+breaks the schema is left alone, so negative testing is unchanged. Refusals
+for rules a JSON schema cannot state are not counted as failures
+(`filter_failure`).
 
 Runs in the schemathesis process, on the server's database and settings.
 """
@@ -170,7 +173,7 @@ class ActingCustomerAuth:
 @schemathesis.hook
 def map_path_parameters(context, path_parameters):
     """Half of the customer ids the schema allows become ids that exist (the actor's among
-    them); some product ids become products in the favorites of the seeded customers."""
+    them); product ids become products in that customer's favorites."""
     if not path_parameters:
         return path_parameters
     # customers/{id}/ declares any string, customers/{customer_id}/favorites/ a pattern.
@@ -181,9 +184,21 @@ def map_path_parameters(context, path_parameters):
             me, superuser = str(acting_customer().pk), _superuser_id()
             path_parameters[name] = _pick(value, [*_customer_ids(), *[me, superuser] * 4])
     product_id = path_parameters.get("product_id")
-    if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.3:
-        path_parameters["product_id"] = _pick(product_id, PRODUCT_IDS[: OTHERS * 3 + 20])
+    if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.5:
+        owner = path_parameters.get("customer_id")
+        favorites = _favorite_product_ids(owner) if owner else []
+        path_parameters["product_id"] = _pick(product_id, favorites or PRODUCT_IDS)
     return path_parameters
+
+
+def _favorite_product_ids(customer_ref: str) -> list[str]:
+    """The products in this customer's favorites now (`me`: the acting account)."""
+    if not _well_formed(WELL_FORMED_CUSTOMER_ID, customer_ref) or len(customer_ref) > 18:
+        return []  # not an id, or past PostgreSQL's bigint
+    customer_id = acting_customer().pk if customer_ref == "me" else int(customer_ref)
+    close_old_connections()
+    favorites = Favorite.objects.filter(customer_id=customer_id).order_by("product_id")
+    return list(favorites.values_list("product_id", flat=True)[:50])
 
 
 @schemathesis.hook
