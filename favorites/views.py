@@ -56,7 +56,10 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         parameters=[FavoriteListQuerySerializer],
         responses={
             200: FavoriteSerializer(many=True),
-            400: problem("`available` is not `true` or `false` (`validation_error`)."),
+            400: problem(
+                "`available` is not `true` or `false`, or `page_size` is not a whole number "
+                "from 1 (`validation_error`)."
+            ),
         },
         description=(
             "The customer's favorites, newest first, from the local snapshots: "

@@ -1,5 +1,5 @@
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -15,17 +15,40 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    # Past any list's end, and small enough that its offset fits the database's integers.
+    max_page_number = 2**31
+
+    def get_page_size(self, request: Request) -> int:
+        """`?page_size=`: a whole number from 1, capped at 100; anything else is a 400."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 (at most {self.max_page_size})."
+                    ]
+                }
+            )
+        return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator=None) -> int | None:
+        """`?page=`: a whole number from 1, or `last` (None here; the paginator's last page
+        for DRF's querysets). Anything else, an empty value too, is a 404, as past the end."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return None if paginator is None else paginator.num_pages
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_number:
+            raise NotFound(self.invalid_page_message)
+        return int(raw)
 
     def page_window(self, request: Request) -> tuple[int | None, int]:
-        """(page number, page size); the number is None for `page=last`. NotFound when no number."""
+        """(page number, page size); the number is None for `page=last`."""
         self.request = request
-        size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if raw in self.last_page_strings:
-            return None, size
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise NotFound(self.invalid_page_message)
-        return int(raw), size
+        return self.get_page_number(request), self.get_page_size(request)
 
     def page_body(
         self, request: Request, *, number: int, size: int, count: int, results: list

@@ -64,10 +64,13 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_statuses(self) -> list[tuple[str, str]]:
         statuses = []
+        paginated = self.method == "GET" and self._is_list_view() and self._get_paginator()
         if self.method in ("POST", "PUT", "PATCH"):
             statuses.append(("400", "Invalid input (`validation_error`)."))
             statuses.append(("413", "The body is over the size limit (`payload_too_large`)."))
             statuses.append(("415", "The body is not JSON (`unsupported_media_type`)."))
+        elif paginated:
+            statuses.append(("400", "An invalid query parameter (`validation_error`)."))
         requires_auth = any(
             not isinstance(permission, permissions.AllowAny)
             for permission in self.view.get_permissions()
@@ -77,7 +80,7 @@ class AutoSchema(openapi.AutoSchema):
         not_found = []
         if "{" in self.path:
             not_found.append("No such resource, or not yours to see")
-        if self.method == "GET" and self._is_list_view() and self._get_paginator():
+        if paginated:
             not_found.append("a `page` that is past the end or not a page number")
         if not_found:
             described = ", or ".join(not_found)

@@ -325,3 +325,27 @@ def test_adding_a_product_from_the_bundled_demo_catalog_works_without_a_catalog_
 
     assert [item["product_id"] for item in listed["results"]] == [p.id for p in reversed(products)]
     assert listed["results"][0]["title"] == products[1].title
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "1.5", "٣", "170741965229235528747974656"])
+def test_a_page_that_is_no_page_number_answers_404(client, customer, page):
+    FavoriteFactory(customer=customer)
+
+    assert_problem(client.get(LIST_URL, {"page": page}), 404, "not_found")
+
+
+@pytest.mark.parametrize("page_size", ["", "abc", "0", "-252", "null", "1.5"])
+def test_a_page_size_that_is_no_whole_number_from_1_answers_400(client, customer, page_size):
+    body = assert_problem(client.get(LIST_URL, {"page_size": page_size}), 400, "validation_error")
+
+    assert "page_size" in body["errors"]
+
+
+def test_page_last_is_the_last_page(client, customer):
+    FavoriteFactory.create_batch(45, customer=customer)
+
+    body = client.get(LIST_URL, {"page": "last"}).json()
+
+    assert body["count"] == 45
+    assert len(body["results"]) == 5
+    assert body["next"] is None
