@@ -29,6 +29,10 @@ limit_request_field_size = 8190
 # Load the application once in the master, so workers share its memory pages.
 preload_app = True
 
+# No runtime control socket: it is one path per user (~/.gunicorn), so a second gunicorn
+# on the same host (the mock catalog, a test server) would take it over.
+control_socket_disable = True
+
 
 def child_exit(server, worker):
     """A dead worker's metrics stop counting as live gauges (prometheus multiprocess mode)."""
