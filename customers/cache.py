@@ -67,7 +67,10 @@ def customer_get_cached(*, customer_id: int) -> Customer | None:
 
 
 def customer_data_version(*, customer: Customer) -> str | None:
-    """The version of what the customer owns; None while the cache cannot be reached."""
+    """The version of what the customer owns; None while the cache cannot be reached, or
+    when the cache is not shared by every process (ETAGS_ENABLED)."""
+    if not settings.ETAGS_ENABLED:
+        return None
     version = getattr(customer, "data_version", None)
     if version is not None:
         return version

@@ -213,6 +213,9 @@ AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
 
 # A customer's data version (the ETag of its lists) lives until a write retires it, or this long.
 ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
+# ETags need the one cache every process shares (Redis): with each process's own memory,
+# one worker could answer 304 for a list that another has just changed.
+ETAGS_ENABLED = env.bool("ETAGS_ENABLED", default=bool(_cache_url))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Favorites API",
