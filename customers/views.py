@@ -113,6 +113,9 @@ UPDATE_DESCRIPTION = (
     "it when missing or wrong, and nothing changes); staff changing another customer "
     "do not. Requests that check the current password are throttled like logins (429)."
 )
+SUPERUSER_PROTECTED = problem(
+    "Staff who are not superusers may not change or delete a superuser (`permission_denied`)."
+)
 CURRENT_PASSWORD_THROTTLED = problem(
     "Too many password or email changes, which check the current password, from this "
     "customer (`throttled`); `Retry-After` says when to try again."
@@ -122,6 +125,13 @@ CURRENT_PASSWORD_THROTTLED = problem(
 @extend_schema_view(
     list=extend_schema(
         parameters=[CustomerListQuerySerializer],
+        responses={
+            200: CustomerSerializer(many=True),
+            400: problem(
+                "A query parameter is invalid, such as a `search` over 254 characters "
+                "(`validation_error`)."
+            ),
+        },
         description="Staff: every customer. A customer: a page holding only itself.",
     ),
     create=extend_schema(
@@ -136,16 +146,28 @@ CURRENT_PASSWORD_THROTTLED = problem(
     update=extend_schema(
         parameters=[CUSTOMER_ID],
         request=StaffCustomerUpdateSerializer,
-        responses={200: CustomerSerializer, 409: EMAIL_TAKEN, 429: CURRENT_PASSWORD_THROTTLED},
+        responses={
+            200: CustomerSerializer,
+            403: SUPERUSER_PROTECTED,
+            409: EMAIL_TAKEN,
+            429: CURRENT_PASSWORD_THROTTLED,
+        },
         description=UPDATE_DESCRIPTION,
     ),
     partial_update=extend_schema(
         parameters=[CUSTOMER_ID],
         request=StaffCustomerUpdateSerializer,
-        responses={200: CustomerSerializer, 409: EMAIL_TAKEN, 429: CURRENT_PASSWORD_THROTTLED},
+        responses={
+            200: CustomerSerializer,
+            403: SUPERUSER_PROTECTED,
+            409: EMAIL_TAKEN,
+            429: CURRENT_PASSWORD_THROTTLED,
+        },
         description=UPDATE_DESCRIPTION,
     ),
-    destroy=extend_schema(parameters=[CUSTOMER_ID]),
+    destroy=extend_schema(
+        parameters=[CUSTOMER_ID], responses={204: None, 403: SUPERUSER_PROTECTED}
+    ),
 )
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
