@@ -1,5 +1,6 @@
 import re
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -11,6 +12,49 @@ from customers.services import refresh_token_revoke, refresh_token_rotate
 
 # A customer id as the tokens carry it (SimpleJWT writes it as a string).
 CUSTOMER_ID = re.compile(r"[0-9]{1,18}")
+# What a trimmed text field that may not be blank needs: one character that is not whitespace.
+NOT_ONLY_WHITESPACE = r"\S"
+
+
+class StrictTextMixin:
+    """A text field that takes only JSON strings, and checks its length on what was sent.
+
+    DRF's CharField turns numbers into strings (`41835610218461390.5` as a password),
+    where the schema says `string`. Lengths are checked before trimming, as the
+    schema's `maxLength` counts them. A trimmed field that refuses blanks says so in
+    its schema (`pattern`): a value of spaces only is blank once trimmed.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.trim_whitespace and not self.allow_blank:
+            self.validators.append(
+                RegexValidator(NOT_ONLY_WHITESPACE, "This field may not be blank.", "blank")
+            )
+
+    def run_validation(self, data=serializers.empty):
+        if not (isinstance(data, str) or data is serializers.empty or data is None):
+            self.fail("invalid")
+        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class StrictCharField(StrictTextMixin, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StrictTextMixin, serializers.EmailField):
+    pass
+
+
+class PasswordField(StrictCharField):
+    """A password as typed: never trimmed (spaces are characters of a passphrase);
+    Django's password validators judge it where one is set."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("style", {"input_type": "password"})
+        super().__init__(write_only=True, trim_whitespace=False, **kwargs)
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -21,25 +65,23 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerListQuerySerializer(serializers.Serializer):
-    search = serializers.CharField(
+    search = StrictCharField(
         required=False, allow_blank=True, max_length=254, help_text="Part of a name or an email."
     )
 
 
 class RegisterSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}
-    )
+    name = StrictCharField(max_length=255)
+    email = StrictEmailField(max_length=254)
+    password = PasswordField(max_length=128)
 
 
 class CustomerCreateSerializer(serializers.Serializer):
     """Staff creating a customer; without a password the account cannot log in yet."""
 
-    name = serializers.CharField(max_length=255)
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, required=False)
+    name = StrictCharField(max_length=255)
+    email = StrictEmailField(max_length=254)
+    password = PasswordField(max_length=128, required=False)
     is_staff = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(default=True)
 
@@ -47,11 +89,10 @@ class CustomerCreateSerializer(serializers.Serializer):
 class CustomerUpdateSerializer(serializers.Serializer):
     """What a customer may change about itself; anything else sent is ignored."""
 
-    name = serializers.CharField(max_length=255)
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, required=False)
-    current_password = serializers.CharField(
-        write_only=True,
+    name = StrictCharField(max_length=255)
+    email = StrictEmailField(max_length=254)
+    password = PasswordField(max_length=128, required=False)
+    current_password = PasswordField(
         max_length=128,
         required=False,
         help_text="Needed to change one's own `password` or `email`.",
@@ -85,12 +126,23 @@ def _token_customer(refresh: RefreshToken) -> Customer:
     return customer
 
 
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """An email and a password (strings; the password is taken as typed, never trimmed)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = PasswordField()
+
+
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     """SimpleJWT's rotation, with the database deciding which use of a token wins.
 
     Of concurrent refreshes of one token exactly one gets new tokens; the others,
     like any later use of it, are 401. A deleted or inactive customer's token is 401.
     """
+
+    refresh = StrictCharField()
 
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])
@@ -101,6 +153,8 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     """Log out: revokes the refresh token, once; a token already revoked or rotated is 401."""
+
+    refresh = StrictCharField(write_only=True)
 
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])

@@ -18,6 +18,7 @@ from customers.serializers import (
     RegisterSerializer,
     StaffCustomerUpdateSerializer,
     TokenBlacklistSerializer,
+    TokenObtainPairSerializer,
     TokenPairSerializer,
 )
 from customers.services import (
@@ -79,6 +80,7 @@ AUTH_FAILED = problem("Wrong credentials, or an invalid, expired or revoked toke
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in with email and password: an access and a refresh token."""
 
+    serializer_class = TokenObtainPairSerializer
     throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
     throttle_scope = "login"
 
