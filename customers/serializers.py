@@ -21,16 +21,8 @@ class StrictTextMixin:
 
     DRF's CharField turns numbers into strings (`41835610218461390.5` as a password),
     where the schema says `string`. Lengths are checked before trimming, as the
-    schema's `maxLength` counts them. A trimmed field that refuses blanks says so in
-    its schema (`pattern`): a value of spaces only is blank once trimmed.
+    schema's `maxLength` counts them.
     """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        if self.trim_whitespace and not self.allow_blank:
-            self.validators.append(
-                RegexValidator(NOT_ONLY_WHITESPACE, "This field may not be blank.", "blank")
-            )
 
     def run_validation(self, data=serializers.empty):
         if not (isinstance(data, str) or data is serializers.empty or data is None):
@@ -41,11 +33,29 @@ class StrictTextMixin:
 
 
 class StrictCharField(StrictTextMixin, serializers.CharField):
-    pass
+    """A trimmed field that refuses blanks says so in its schema (`pattern`): a value of
+    whitespace only is blank once trimmed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.trim_whitespace and not self.allow_blank:
+            self.validators.append(
+                RegexValidator(NOT_ONLY_WHITESPACE, "This field may not be blank.", "blank")
+            )
 
 
 class StrictEmailField(StrictTextMixin, serializers.EmailField):
-    pass
+    """No `pattern` here: `format: email` already rules out whitespace, and a pattern
+    beside it would only make clients (and fuzzers) build addresses from the pattern."""
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` only: DRF's BooleanField also takes `1`, `"yes"`, `"off"`..."""
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
 
 
 class PasswordField(StrictCharField):
@@ -82,12 +92,13 @@ class CustomerCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255)
     email = StrictEmailField(max_length=254)
     password = PasswordField(max_length=128, required=False)
-    is_staff = serializers.BooleanField(default=False)
-    is_active = serializers.BooleanField(default=True)
+    is_staff = StrictBooleanField(default=False)
+    is_active = StrictBooleanField(default=True)
 
 
-class CustomerUpdateSerializer(serializers.Serializer):
-    """What a customer may change about itself; anything else sent is ignored."""
+class StaffCustomerUpdateSerializer(serializers.Serializer):
+    """A customer's fields; `is_staff` and `is_active` apply only when staff send them,
+    and anything else sent is ignored."""
 
     name = StrictCharField(max_length=255)
     email = StrictEmailField(max_length=254)
@@ -97,11 +108,18 @@ class CustomerUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Needed to change one's own `password` or `email`.",
     )
+    is_staff = StrictBooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
-class StaffCustomerUpdateSerializer(CustomerUpdateSerializer):
-    is_staff = serializers.BooleanField(required=False)
-    is_active = serializers.BooleanField(required=False)
+class CustomerUpdateSerializer(StaffCustomerUpdateSerializer):
+    """What a customer may change about itself: the same body, checked as the schema
+    says, with the staff's fields left out of what it changes."""
+
+    def validate(self, attrs):
+        attrs.pop("is_staff", None)
+        attrs.pop("is_active", None)
+        return attrs
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -196,3 +196,67 @@ def test_a_staff_set_password_keeps_its_spaces(staff, auth_client, customer):
     customer.refresh_from_db()
     assert customer.check_password(PASSPHRASE)
     assert not customer.check_password(PASSPHRASE.strip())
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/v1/auth/register/", "post"),
+        ("/api/v1/customers/", "post"),
+        ("/api/v1/customers/{id}/", "patch"),
+    ],
+)
+def test_emails_are_described_by_their_format_alone(schema, path, method):
+    email = request_body_schema(schema, path, method)["properties"]["email"]
+
+    # A pattern beside the format makes generators build addresses Django refuses (`0@0.a`).
+    assert email["format"] == "email"
+    assert "pattern" not in email
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "yes", [], {}], ids=repr)
+@pytest.mark.parametrize("field", ["is_staff", "is_active"])
+def test_staff_flags_are_true_or_false_only(staff, customer, auth_client, field, value):
+    before = (customer.is_staff, customer.is_active)
+
+    response = auth_client(staff).patch(
+        reverse("customer-detail", args=[customer.pk]), {field: value}
+    )
+
+    problem = assert_problem(response, 400, "validation_error")
+    assert list(problem["errors"]) == [field]
+    customer.refresh_from_db()
+    assert (customer.is_staff, customer.is_active) == before
+
+
+@pytest.mark.parametrize("value", [1, "true", [], {}], ids=repr)
+def test_staff_creating_a_customer_send_the_flags_as_booleans(staff, auth_client, value):
+    body = {"name": "Bea", "email": "bea@example.com", "is_staff": value}
+
+    response = auth_client(staff).post(LIST, body)
+
+    problem = assert_problem(response, 400, "validation_error")
+    assert list(problem["errors"]) == ["is_staff"]
+    assert not Customer.objects.filter(email="bea@example.com").exists()
+
+
+def test_a_customer_sending_a_staff_flag_of_the_wrong_type_gets_400_as_the_schema_says(
+    customer, auth_client
+):
+    # The fuzzer's case: one body schema for everybody, so its types hold for a customer too.
+    response = auth_client(customer).patch(ME, {"name": "Renamed", "is_staff": []})
+
+    problem = assert_problem(response, 400, "validation_error")
+    assert list(problem["errors"]) == ["is_staff"]
+    customer.refresh_from_db()
+    assert customer.name != "Renamed"
+
+
+def test_a_customer_sending_well_typed_staff_flags_changes_only_what_it_may(customer, auth_client):
+    response = auth_client(customer).patch(
+        ME, {"name": "Renamed", "is_staff": True, "is_active": False}
+    )
+
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert (customer.name, customer.is_staff, customer.is_active) == ("Renamed", False, True)
