@@ -12,8 +12,13 @@ from customers.services import refresh_token_revoke, refresh_token_rotate
 
 # A customer id as the tokens carry it (SimpleJWT writes it as a string).
 CUSTOMER_ID = re.compile(r"[0-9]{1,18}")
-# What a trimmed text field that may not be blank needs: one character that is not whitespace.
-NOT_ONLY_WHITESPACE = r"\S"
+# What a trimmed text field that may not be blank needs: one character that str.strip()
+# keeps. Spelled out, not `\S`: the schema's patterns are ECMA 262, whose whitespace is
+# not Python's: ECMA's `\S` matches U+001E, which strip() removes, and not U+FEFF, which it keeps.
+NOT_ONLY_WHITESPACE = (
+    r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a"
+    r"\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 class StrictTextMixin:

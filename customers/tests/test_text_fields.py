@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer
+from customers.serializers import NOT_ONLY_WHITESPACE
 from customers.tests.factories import PASSWORD, CustomerFactory
 from favorites_project.testing import assert_problem, openapi_schema
 
@@ -110,7 +111,7 @@ def test_a_customer_update_refuses_text_fields_that_are_not_strings(
     assert (customer.name, customer.email, customer.password) == before
 
 
-@pytest.mark.parametrize("name", [" ", "   ", "\t", " \t\n "])
+@pytest.mark.parametrize("name", [" ", "   ", "\t", " \t\n ", "\x1e", "\u3000 \xa0"])
 def test_a_name_of_whitespace_only_is_refused_as_the_schemas_pattern_says(api_client, schema, name):
     pattern = request_body_schema(schema, "/api/v1/auth/register/")["properties"]["name"]["pattern"]
 
@@ -136,7 +137,28 @@ def test_every_body_with_a_name_documents_that_it_needs_a_non_whitespace_charact
 ):
     name = request_body_schema(schema, path, method)["properties"]["name"]
 
-    assert name["pattern"] == r"\S"
+    assert name["pattern"] == NOT_ONLY_WHITESPACE
+
+
+def test_the_not_blank_pattern_matches_exactly_the_characters_trimming_keeps():
+    # Written as an explicit class, so ECMA 262 (the schema's dialect) reads it as Python does.
+    pattern = re.compile(NOT_ONLY_WHITESPACE)
+    code_points = range(0x110000)
+
+    mismatched = [c for c in code_points if (pattern.fullmatch(chr(c)) is None) != chr(c).isspace()]
+
+    assert mismatched == []
+    assert r"\s" not in NOT_ONLY_WHITESPACE.lower()
+
+
+def test_a_name_of_an_invisible_non_whitespace_character_is_kept_as_the_pattern_allows(
+    api_client,
+):
+    response = api_client.post(REGISTER, {**valid_register_body(), "name": " \ufeff "})
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "\ufeff"
+    assert re.search(NOT_ONLY_WHITESPACE, "\ufeff") is not None
 
 
 def test_a_name_over_255_characters_as_sent_is_refused_even_if_trimming_would_fit_it(api_client):
