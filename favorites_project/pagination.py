@@ -18,6 +18,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # Past any list's end, and small enough that its offset fits the database's integers.
     max_page_number = 2**31
 
+    page_size_query_description = "Results per page: a whole number from 1; larger than 100 is 100."
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """DRF's parameters, with the lower bounds the view enforces."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
     def get_page_size(self, request: Request) -> int:
         """`?page_size=`: a whole number from 1, capped at 100; anything else is a 400."""
         raw = request.query_params.get(self.page_size_query_param)

@@ -153,3 +153,22 @@ def test_problem_responses_are_problem_json_and_the_readiness_probes_503_is_plai
 
     assert problems == []
     assert list(ready) == ["application/json"]
+
+
+def test_every_paginated_list_documents_page_and_page_size_from_1(schema):
+    lists = [
+        operation
+        for path in schema["paths"].values()
+        for method, operation in path.items()
+        if method == "get"
+        and any(p["name"] == "page_size" for p in operation.get("parameters", []))
+    ]
+
+    assert len(lists) >= 2
+    for operation in lists:
+        bounds = {
+            p["name"]: p["schema"].get("minimum")
+            for p in operation["parameters"]
+            if p["name"] in ("page", "page_size")
+        }
+        assert bounds == {"page": 1, "page_size": 1}, operation["operationId"]
