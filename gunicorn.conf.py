@@ -14,10 +14,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = "gthread"
-# Four threads: the list answers a tenth more requests a second than with eight, with a
-# shorter tail (less contention for the GIL), while two workers' eight threads still
-# outnumber the catalog calls that can hang at once before the breaker opens (five).
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Eight threads. Four answer a tenth more list requests a second (less contention for the
+# GIL), but while the catalog hangs, the adds waiting on it took all four of a worker's
+# threads and lists on that worker timed out (`make bench`, its hang scenario).
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A worker silent for this long is killed and replaced.
 timeout = 30
 # On SIGTERM: stop accepting, finish in-flight requests for up to this long, exit.
