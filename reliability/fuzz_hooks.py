@@ -251,13 +251,14 @@ def map_body(context, body):
     return body
 
 
-# Rules a JSON schema cannot state, so a schema-valid value may break them: Django's
-# password validators (too short, common, numeric, like the name or email), the current
+# Rules a JSON schema cannot state, so a schema-valid value may break them: the password
+# validators (too short, common, numeric, like the name or email, spaces only), the current
 # password being needed (to change one's own password or email) and right, and no NUL
 # character in any text field.
 RULES_BEYOND_THE_SCHEMA = re.compile(
     r"^(This password is (too short|too common|entirely numeric)"
     r"|The password is too similar to the"
+    r"|The password cannot be made of spaces only"
     r"|The current password is not correct"
     r"|Needed to change one's own password or email"
     r"|Null characters are not allowed)"
