@@ -116,7 +116,9 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             return None, None
         etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
         not_modified = get_conditional_response(request, etag=etag)
-        return etag, not_modified and self._private(not_modified, etag)
+        if not_modified is not None:
+            self._private(not_modified, etag)
+        return etag, not_modified
 
     @staticmethod
     def _private(response, etag: str | None):
