@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from favorites_project.caching import CACHE_ERRORS
+
 logger = logging.getLogger("catalog")
 
 KEY_VERSION = "v1"
@@ -20,7 +22,7 @@ def key(provider, *parts: str) -> str:
 def read(cache_key: str) -> Any:
     try:
         return cache.get(cache_key)
-    except Exception as exc:  # the backend's own errors (redis.ConnectionError, ...)
+    except CACHE_ERRORS as exc:
         logger.warning("Catalog cache read failed, asking the catalog: %s", exc)
         return None
 
@@ -28,5 +30,5 @@ def read(cache_key: str) -> Any:
 def write(cache_key: str, value: Any, ttl: float) -> None:
     try:
         cache.set(cache_key, value, ttl)
-    except Exception as exc:
+    except CACHE_ERRORS as exc:
         logger.warning("Catalog cache write failed: %s", exc)

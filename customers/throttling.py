@@ -12,17 +12,16 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
-from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from customers.models import normalize_email
+from favorites_project.caching import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 # Errors of an unreachable or hung Redis.
-STORE_ERRORS = (RedisError, OSError)
 
 # Where the counts go while the shared cache is down: this process's memory.
 FALLBACK_CACHE = LocMemCache("favorites-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
@@ -47,7 +46,7 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except STORE_ERRORS as exc:
+        except CACHE_ERRORS as exc:
             _fall_back(self, exc)
             return super().allow_request(request, view)
 
@@ -112,7 +111,7 @@ class LoginAccountThrottle(throttling.SimpleRateThrottle):
         self.now = self.timer()
         try:
             self.history = self._recent_failures()
-        except STORE_ERRORS as exc:
+        except CACHE_ERRORS as exc:
             _fall_back(self, exc)
             self.history = self._recent_failures()
         return len(self.history) < self.num_requests
@@ -124,7 +123,7 @@ class LoginAccountThrottle(throttling.SimpleRateThrottle):
         self.now = self.timer()
         try:
             self._add_failure()
-        except STORE_ERRORS as exc:
+        except CACHE_ERRORS as exc:
             _fall_back(self, exc)
             self._add_failure()
 

@@ -124,6 +124,19 @@ CURRENT_PASSWORD_THROTTLED = problem(
 )
 
 
+UPDATE_SCHEMA = extend_schema(
+    parameters=[CUSTOMER_ID],
+    request=StaffCustomerUpdateSerializer,
+    responses={
+        200: CustomerSerializer,
+        403: SUPERUSER_PROTECTED,
+        409: EMAIL_TAKEN,
+        429: CURRENT_PASSWORD_THROTTLED,
+    },
+    description=UPDATE_DESCRIPTION,
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[CustomerListQuerySerializer],
@@ -145,28 +158,8 @@ CURRENT_PASSWORD_THROTTLED = problem(
         },
     ),
     retrieve=extend_schema(parameters=[CUSTOMER_ID]),
-    update=extend_schema(
-        parameters=[CUSTOMER_ID],
-        request=StaffCustomerUpdateSerializer,
-        responses={
-            200: CustomerSerializer,
-            403: SUPERUSER_PROTECTED,
-            409: EMAIL_TAKEN,
-            429: CURRENT_PASSWORD_THROTTLED,
-        },
-        description=UPDATE_DESCRIPTION,
-    ),
-    partial_update=extend_schema(
-        parameters=[CUSTOMER_ID],
-        request=StaffCustomerUpdateSerializer,
-        responses={
-            200: CustomerSerializer,
-            403: SUPERUSER_PROTECTED,
-            409: EMAIL_TAKEN,
-            429: CURRENT_PASSWORD_THROTTLED,
-        },
-        description=UPDATE_DESCRIPTION,
-    ),
+    update=UPDATE_SCHEMA,
+    partial_update=UPDATE_SCHEMA,
     destroy=extend_schema(
         parameters=[CUSTOMER_ID], responses={204: None, 403: SUPERUSER_PROTECTED}
     ),
