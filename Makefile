@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run test lint format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
+.PHONY: run worker beat test lint format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_staff
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Background work (docs/operations.md): Celery workers, as many as wanted on any hosts, and
+# one beat per deployment, on the broker CELERY_BROKER_URL (default REDIS_URL), e.g.
+#   REDIS_URL=redis://127.0.0.1:6379/0 DATABASE_URL=postgres://... make worker
+WORKER_CONCURRENCY ?= 8
+worker: $(BIN)/.installed
+	$(BIN)/celery -A favorites_project worker --pool threads --concurrency $(WORKER_CONCURRENCY) \
+		--loglevel INFO $(WORKER_ARGS)
+
+beat: $(BIN)/.installed
+	$(BIN)/celery -A favorites_project beat --loglevel INFO \
+		--schedule $(or $(BEAT_SCHEDULE_FILE),/tmp/favorites-celerybeat-schedule) $(BEAT_ARGS)
 
 # The whole suite on PostgreSQL.
 test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))

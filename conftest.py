@@ -119,6 +119,7 @@ def _mock_catalogs():
 def _use_mock_catalog(catalogs, settings, catalog_format: str):
     server = catalogs.get(catalog_format)
     server.clear_faults()
+    server.products_reset()
     settings.CATALOG_URL = server.base_url
     settings.CATALOG_FORMAT = catalog_format
     return server

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db import transaction
 
 from customers.models import Customer, normalize_email
+from customers.services import customer_delete
 from favorites.admin import FavoriteInline
 
 
@@ -59,3 +61,12 @@ class CustomerAdmin(UserAdmin):
             },
         ),
     ]
+
+    # Deletes go through the service, so each writes its customer.deleted event.
+    def delete_model(self, request, customer: Customer) -> None:
+        customer_delete(customer=customer)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for customer in queryset:
+                customer_delete(customer=customer)

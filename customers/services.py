@@ -8,6 +8,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from customers.models import Customer, normalize_email
+from events.models import EventType
+from events.services import event_record
 
 
 class EmailTaken(Exception):
@@ -115,8 +117,15 @@ def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:
 
 
 def customer_delete(*, customer: Customer) -> None:
-    """Deletes the customer and its favorites; its tokens answer 401 from then on."""
-    customer.delete()
+    """Deletes the customer and its favorites; its tokens answer 401 from then on.
+
+    One `customer.deleted` event says so (its favorites' removals are not announced
+    one by one); it carries the customer's id and nothing else about it.
+    """
+    with transaction.atomic():
+        customer_id = customer.pk
+        customer.delete()
+        event_record(type=EventType.CUSTOMER_DELETED, customer_id=customer_id, data={})
 
 
 def _blacklist_refresh_tokens(customer: Customer) -> None:

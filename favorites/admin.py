@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from favorites.models import API_FIELDS, Favorite
+from favorites.models import API_FIELDS, Favorite, RefreshChunk, RefreshRun
 from favorites.services import favorites_delete
 
 
@@ -64,4 +64,43 @@ class FavoriteInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+COUNTS = ["checked", "updated", "unchanged", "unavailable", "failed"]
+
+
+class RefreshChunkInline(admin.TabularInline):
+    model = RefreshChunk
+    fields = ["number", "worker", "finished_at", *COUNTS]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefreshRun)
+class RefreshRunAdmin(admin.ModelAdmin):
+    """The scheduled refresh's runs: each the sum of its chunks, as workers finish them."""
+
+    list_display = ["started_at", "finished_at", "chunks_done", "chunks_total", *COUNTS]
+    list_filter = ["started_at"]
+    ordering = ["-started_at", "-id"]
+    fields = [
+        "started_at",
+        "finished_at",
+        "checked_before",
+        "chunks_done",
+        "chunks_total",
+        *COUNTS,
+    ]
+    readonly_fields = fields
+    inlines = [RefreshChunkInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
