@@ -266,7 +266,7 @@ PRICE_DROP_MIN_PERCENT = env.float("PRICE_DROP_MIN_PERCENT", default=5.0)
 # Background work on Celery (favorites_project/celery.py), Redis as the broker. Without a
 # broker (the embedded default, `make run`) tasks run in the process that sends them.
 _broker_url = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = _broker_url or "memory://"
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _broker_url)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="favorites")
 CELERY_TASK_IGNORE_RESULT = True
