@@ -54,7 +54,9 @@ def events_record(*, events: Iterable[NewEvent]) -> list[Event]:
     rows = [Event(type=e.type, customer_id=e.customer_id, data=e.data) for e in events]
     if not rows:
         return []
-    with transaction.atomic():
+    # Joins the caller's transaction without a savepoint: the events and the change
+    # stand or fall together.
+    with transaction.atomic(savepoint=False):
         Event.objects.bulk_create(rows)
         ids = [row.pk for row in rows]
         types = [row.type for row in rows]
