@@ -1,11 +1,26 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from customers.serializers import StrictBooleanField, StrictCharField
 from events import webhooks
 from events.models import EventType, WebhookEndpoint
 
-EVENT_TYPES = serializers.ChoiceField(choices=EventType.choices)
+
+# Strict like the customers' fields (events imports no app above it): JSON strings and
+# booleans only, as the schema says, never a number taken for text.
+class StrictCharField(serializers.CharField):
+    def run_validation(self, data=serializers.empty):
+        if not (isinstance(data, str) or data is serializers.empty or data is None):
+            self.fail("invalid")
+        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

@@ -158,3 +158,14 @@ def test_signatures_follow_the_standard_webhooks_test_vector():
         )
         == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"url": 123}, {"url": PUBLIC_URL, "active": "yes"}, {"url": PUBLIC_URL, "description": 5}],
+)
+def test_fields_take_their_json_type_only(staff, auth_client, body):
+    response = auth_client(staff).post(URL, body)
+
+    assert_problem(response, 400, "validation_error")
+    assert not WebhookEndpoint.objects.exists()
