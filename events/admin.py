@@ -76,8 +76,14 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["type", "occurred_at"]
     search_fields = ["=event_id", "=customer_id"]
     ordering = ["-id"]
-    readonly_fields = ["event_id", "type", "customer_id", "data", "occurred_at", "dispatched_at"]
-    fields = readonly_fields
+    fields = readonly_fields = (
+        "event_id",
+        "type",
+        "customer_id",
+        "data",
+        "occurred_at",
+        "dispatched_at",
+    )
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -107,7 +113,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["event", "endpoint"]
     search_fields = ["=event__event_id", "=customer_id"]
     ordering = ["-id"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "event",
         "endpoint",
         "customer_id",
@@ -120,8 +126,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "last_duration_ms",
         "finished_at",
-    ]
-    fields = readonly_fields
+    )
     actions = ["redeliver"]
     show_full_result_count = False
 

@@ -117,7 +117,10 @@ class EventSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=EventType.choices)
     occurred_at = serializers.DateTimeField()
     customer_id = serializers.IntegerField(allow_null=True)
-    data = serializers.DictField(help_text="Depends on the type: see docs/events.md.")
+    # A declared field, not the `data` of a serializer's output (this one only documents).
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="Depends on the type: see docs/events.md."
+    )
 
 
 @extend_schema_serializer(

@@ -4,7 +4,7 @@ import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -174,8 +174,8 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     delivery.last_duration_ms = round(answer.duration * 1000)
 
     if answer.status is not None and 200 <= answer.status < 300:
-        _finish(delivery, Delivery.Status.SUCCEEDED)
-        DELIVERY_LATENCY.observe((delivery.finished_at - event.occurred_at).total_seconds())
+        finished = _finish(delivery, Delivery.Status.SUCCEEDED)
+        DELIVERY_LATENCY.observe((finished - event.occurred_at).total_seconds())
         outcome = "succeeded"
     elif answer.status == 410:
         with transaction.atomic():
@@ -216,14 +216,16 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     return outcome
 
 
-def _finish(delivery: Delivery, status: str, *, error: str | None = None) -> None:
+def _finish(delivery: Delivery, status: str, *, error: str | None = None) -> datetime:
+    finished = timezone.now()
     delivery.status = status
-    delivery.finished_at = timezone.now()
+    delivery.finished_at = finished
     delivery.next_attempt_at = None
     delivery.locked_until = None
     if error is not None:
         delivery.last_error = error
     delivery.save()
+    return finished
 
 
 def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:

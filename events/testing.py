@@ -64,7 +64,7 @@ class WebhookReceiver:
             self.requests.append(
                 {"headers": dict(handler.headers), "body": body, "valid": valid, "status": status}
             )
-            if valid and 200 <= status < 300:
+            if event is not None and 200 <= status < 300:
                 self.received.append(event)
             self._arrived.notify_all()
         handler.send_response(status)
@@ -97,7 +97,8 @@ def _close_connections(**kwargs) -> None:
 
 def _reset_producers() -> None:
     app._pool = None
-    app.__dict__.get("amqp") and setattr(app.amqp, "_producer_pool", None)
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
 
 
 @contextmanager
@@ -230,6 +231,8 @@ def worker_processes(count: int, env: dict[str, str]) -> Iterator[str]:
 def _wait_until_ready(process: subprocess.Popen, timeout: float = 30.0) -> None:
     lines: list[str] = []
 
+    assert process.stderr is not None
+
     def read():
         for line in process.stderr:
             lines.append(line)
@@ -242,4 +245,4 @@ def _wait_until_ready(process: subprocess.Popen, timeout: float = 30.0) -> None:
     if not lines or " ready." not in lines[-1]:
         raise RuntimeError("a Celery worker did not start:\n" + "".join(lines[-30:]))
     # Keep draining its log, so that a full pipe never blocks the worker.
-    threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
+    threading.Thread(target=process.stderr.read, daemon=True).start()

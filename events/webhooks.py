@@ -92,7 +92,7 @@ def resolve(target: Target) -> list[str]:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UnsafeURL(f"The host {target.host} does not resolve.") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     refused = [address for address in addresses if not address_allowed(address)]
     if refused or not addresses:
         raise UnsafeURL(
@@ -129,17 +129,20 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_TIMEOUT
     )
-    options = {"host": address, "port": target.port, "timeout": timeout, "retries": False}
+    pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
-            **options,
+            address,
+            target.port,
+            timeout=timeout,
+            retries=False,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
             ca_certs=certifi.where(),
         )
     else:
-        pool = urllib3.HTTPConnectionPool(**options)
+        pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     default_port = 443 if target.scheme == "https" else 80
     if target.port != default_port:
@@ -169,7 +172,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     return Answer(status, error, time.monotonic() - started)
 
 
-def _read_capped(response, started: float) -> str:
+def _read_capped(response: urllib3.BaseHTTPResponse, started: float) -> str:
     """At most WEBHOOK_MAX_RESPONSE_BYTES of the body, within WEBHOOK_TIMEOUT of the start."""
     cap, deadline = settings.WEBHOOK_MAX_RESPONSE_BYTES, started + settings.WEBHOOK_TIMEOUT
     received = b""
@@ -178,5 +181,5 @@ def _read_capped(response, started: float) -> str:
         if len(received) >= cap:
             break
         if time.monotonic() > deadline:
-            raise urllib3.exceptions.ReadTimeoutError(None, None, "the answer took too long")
+            raise TimeoutError("the answer took too long (read timed out)")
     return received[:cap].decode("utf-8", "replace")

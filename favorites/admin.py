@@ -67,13 +67,12 @@ class FavoriteInline(admin.TabularInline):
         return False
 
 
-COUNTS = ["checked", "updated", "unchanged", "unavailable", "failed"]
+COUNTS = ("checked", "updated", "unchanged", "unavailable", "failed")
 
 
 class RefreshChunkInline(admin.TabularInline):
     model = RefreshChunk
-    fields = ["number", "worker", "finished_at", *COUNTS]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "worker", "finished_at", *COUNTS)
     extra = 0
     can_delete = False
 
@@ -85,18 +84,17 @@ class RefreshChunkInline(admin.TabularInline):
 class RefreshRunAdmin(admin.ModelAdmin):
     """The scheduled refresh's runs: each the sum of its chunks, as workers finish them."""
 
-    list_display = ["started_at", "finished_at", "chunks_done", "chunks_total", *COUNTS]
+    list_display = ("started_at", "finished_at", "chunks_done", "chunks_total", *COUNTS)
     list_filter = ["started_at"]
     ordering = ["-started_at", "-id"]
-    fields = [
+    fields = readonly_fields = (
         "started_at",
         "finished_at",
         "checked_before",
         "chunks_done",
         "chunks_total",
         *COUNTS,
-    ]
-    readonly_fields = fields
+    )
     inlines = [RefreshChunkInline]
 
     def has_add_permission(self, request):

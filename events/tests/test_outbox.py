@@ -204,8 +204,14 @@ def test_no_event_is_left_when_the_transaction_of_a_refresh_rolls_back():
 
 
 def product(product_id: str, price: str) -> Product:
-    fields = {"title": "Title", "image_url": "", "brand": "", "review_score": None}
-    return Product(id=product_id, price=Decimal(price), **fields)
+    return Product(
+        id=product_id,
+        title="Title",
+        price=Decimal(price),
+        image_url="",
+        brand="",
+        review_score=None,
+    )
 
 
 @pytest.mark.parametrize(
