@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -82,6 +84,12 @@ class WebhookURLField(StrictCharField):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=2000, **kwargs)
+        # What a schema can say (the scheme); the rest (public addresses) it cannot.
+        if settings.WEBHOOK_ALLOW_HTTP:
+            pattern, message = r"^https?://", "A webhook URL starts with https:// or http://."
+        else:
+            pattern, message = r"^https://", "A webhook URL starts with https://."
+        self.validators.append(RegexValidator(pattern, message, "invalid"))
 
     def to_internal_value(self, data):
         url = super().to_internal_value(data)

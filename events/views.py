@@ -32,6 +32,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
 
     permission_classes = [permissions.IsAdminUser]
     serializer_class = WebhookEndpointSerializer
+    lookup_value_regex = "[0-9]{1,18}"
     queryset = WebhookEndpoint.objects.order_by("id")
 
     def get_object(self) -> WebhookEndpoint:
