@@ -121,6 +121,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "created_at",
         "next_attempt_at",
+        "retry_until",
         "last_attempt_at",
         "last_status_code",
         "last_error",

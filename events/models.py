@@ -108,6 +108,12 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retry_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Failed attempts are retried until then (WEBHOOK_RETRY_FOR after it was "
+        "planned or redelivered).",
+    )
     # A worker holds the delivery until then: a second copy of its task does nothing.
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -98,6 +98,7 @@ def events_dispatch(*, event_ids: Iterable[int]) -> list[int]:
                     endpoint=endpoint,
                     customer_id=event.customer_id,
                     next_attempt_at=now,
+                    retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_FOR),
                 )
                 for event in events
                 for endpoint in endpoints
@@ -135,7 +136,7 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
 
     A 2xx ends it; a 410 turns the endpoint off; an unsafe URL fails it at once;
     anything else (another status, a timeout, a connection error) is retried with
-    backoff until WEBHOOK_RETRY_FOR has passed since the event.
+    backoff until its `retry_until` (WEBHOOK_RETRY_FOR after it was planned).
     """
     now = timezone.now()
     claimed = (
@@ -194,7 +195,10 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     else:
         delay = retry_delay(delivery.attempts)
         next_at = timezone.now() + timedelta(seconds=delay)
-        if next_at > event.occurred_at + timedelta(seconds=settings.WEBHOOK_RETRY_FOR):
+        retry_until = delivery.retry_until or delivery.created_at + timedelta(
+            seconds=settings.WEBHOOK_RETRY_FOR
+        )
+        if next_at > retry_until:
             _finish(delivery, Delivery.Status.FAILED)
             outcome = "failed"
         else:
@@ -229,13 +233,15 @@ def _finish(delivery: Delivery, status: str, *, error: str | None = None) -> dat
 
 
 def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
-    """Attempt these deliveries again now, whatever became of them; how many."""
+    """Attempt these deliveries again now, whatever became of them, and retry them for
+    another WEBHOOK_RETRY_FOR if they fail; how many."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(deliveries.values_list("pk", flat=True))
         Delivery.objects.filter(pk__in=ids).update(
             status=Delivery.Status.PENDING,
             next_attempt_at=now,
+            retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_FOR),
             locked_until=None,
             finished_at=None,
         )

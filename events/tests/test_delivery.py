@@ -345,3 +345,22 @@ def test_a_closed_port_is_a_connection_error(loopback_webhooks):
     assert answer.status is None
     assert answer.refused is False
     assert "Connection" in answer.error or "refused" in answer.error.lower()
+
+
+@pytest.mark.django_db
+def test_the_sweeper_queues_deliveries_whose_retry_is_overdue(
+    loopback_webhooks, settings, django_capture_on_commit_callbacks
+):
+    with WebhookReceiver() as receiver:
+        delivery = planned_delivery(receiver.url, settings)
+        receiver.secret = delivery.endpoint.secret
+        overdue = timezone.now() - timezone.timedelta(minutes=5)
+        Delivery.objects.filter(pk=delivery.pk).update(attempts=3, next_attempt_at=overdue)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            swept = outbox_sweep()
+
+        receiver.wait_for(1)
+    delivery.refresh_from_db()
+    assert swept == {"events": 0, "deliveries_planned": 0, "overdue": 1}
+    assert (delivery.status, delivery.attempts) == ("succeeded", 4)

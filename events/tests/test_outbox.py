@@ -1,11 +1,12 @@
 """Events are written in the transaction of the change they report, from every write path."""
 
+import threading
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 
 from catalog.products import Product, product_page
 from conftest import luizalabs_product, luizalabs_url
@@ -331,3 +332,25 @@ def test_the_refresh_command_announces_price_drops_and_availability_flips(
         EventType.FAVORITE_UNAVAILABLE,
         EventType.FAVORITE_BACK_IN_STOCK,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_of_a_product_announce_its_drop_once():
+    favorites = [FavoriteFactory(product_id="p-1", price=Decimal("100")) for _ in range(3)]
+    start = threading.Barrier(2)
+
+    def refresh_in_thread():
+        start.wait()
+        try:
+            favorite_snapshots_refresh(product_id="p-1", product=product("p-1", "80"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refresh_in_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    dropped = events("favorite.price_dropped")
+    assert sorted(e.customer_id for e in dropped) == sorted(f.customer_id for f in favorites)
