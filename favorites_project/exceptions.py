@@ -24,7 +24,8 @@ from rest_framework.views import set_rollback
 
 from catalog.products import CatalogUnavailable, InvalidProductId, ProductNotFound
 from customers.services import EmailTaken
-from favorites.services import FavoriteAlreadyExists
+from favorites.idempotency import IdempotencyKeyReused, RequestInProgress
+from favorites.services import FavoriteAlreadyExists, FavoritesLimitReached
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     EmailTaken: (409, "email_taken"),
     FavoriteAlreadyExists: (409, "favorite_exists"),
+    FavoritesLimitReached: (422, "favorites_limit_reached"),
+    IdempotencyKeyReused: (422, "idempotency_key_reused"),
+    RequestInProgress: (409, "request_in_progress"),
     InvalidProductId: (400, "validation_error"),
     ProductNotFound: (422, "product_not_found"),
     CatalogUnavailable: (503, "catalog_unavailable"),
