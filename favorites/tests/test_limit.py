@@ -5,8 +5,10 @@ from collections import Counter
 
 import pytest
 import requests
+from django.conf import settings as django_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from catalog.products import product_page
 from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.services import FavoritesLimitReached, favorite_add
@@ -54,32 +56,31 @@ def test_the_limit_is_per_customer(customer, other_customer, catalog_http, setti
 
 
 def test_the_default_limit_is_one_thousand():
-    from django.conf import settings
-
-    assert settings.FAVORITES_MAX_PER_CUSTOMER == 1000
+    assert django_settings.FAVORITES_MAX_PER_CUSTOMER == 1000
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_adds_against_a_live_server_never_take_a_list_past_its_limit(
     live_server, customer, catalog, settings
 ):
-    """Twelve adds of different products at once, five places left: exactly five win."""
+    """Twenty adds of different products at once, five places left: exactly five win."""
     settings.FAVORITES_MAX_PER_CUSTOMER = 8
     FavoriteFactory.create_batch(3, customer=customer)
     # Every add is past the quick check before any insert: the lock decides.
     catalog.set_faults(latency_ms=300)
-    product_ids = [product.id for product in _catalog_products(30)]
+    product_ids = [product.id for product in _catalog_products(20)]
     token = str(RefreshToken.for_user(customer).access_token)
     barrier = threading.Barrier(len(product_ids))
     statuses: list = [None] * len(product_ids)
 
     def add(index: int, product_id: str) -> None:
-        barrier.wait(timeout=10)
-        response = requests.post(
-            f"{live_server.url}{LIST_URL}",
-            json={"product_id": product_id},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        # Connected before the barrier: the server's accept queue is never the bottleneck.
+        assert session.get(f"{live_server.url}{LIST_URL}", timeout=30).status_code == 200
+        barrier.wait(timeout=20)
+        response = session.post(
+            f"{live_server.url}{LIST_URL}", json={"product_id": product_id}, timeout=30
         )
         statuses[index] = (response.status_code, response.json()["code"] if not response.ok else "")
 
@@ -89,13 +90,11 @@ def test_concurrent_adds_against_a_live_server_never_take_a_list_past_its_limit(
     for thread in threads:
         thread.join(timeout=60)
 
-    assert Counter(statuses) == {(201, ""): 5, (422, "favorites_limit_reached"): 25}
+    assert Counter(statuses) == {(201, ""): 5, (422, "favorites_limit_reached"): 15}
     assert Favorite.objects.filter(customer=customer).count() == 8
 
 
 def _catalog_products(count: int):
-    from catalog.products import product_page
-
     products = []
     page = 1
     while len(products) < count:

@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 
-from catalog.products import product_get
+from catalog.products import product_get, product_page
 from conftest import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.tests.etags import data_version, redis_etags
@@ -95,8 +96,6 @@ def test_a_refresh_from_the_mock_catalog_server_updates_the_snapshot(client, cus
 
 
 def product_get_first_of(catalog):
-    from catalog.products import product_page
-
     return product_page(1).products[0]
 
 
@@ -125,9 +124,7 @@ def test_refreshes_are_throttled_per_customer(
 
 
 def test_the_default_refresh_rate_is_thirty_a_minute():
-    from django.conf import settings
-
-    assert settings.FAVORITE_REFRESH_THROTTLE_RATE == "30/min"
+    assert django_settings.FAVORITE_REFRESH_THROTTLE_RATE == "30/min"
 
 
 def test_a_refresh_gives_the_list_a_new_etag(client, customer, favorite, catalog_http, settings):
