@@ -112,9 +112,18 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
     """Each asked id -> its favorite's created_at, price_when_added and price, or None
     when the product is not among the customer's favorites. One query, however many ids."""
     asked = dict.fromkeys(product_ids)
-    rows = Favorite.objects.filter(customer_id=customer_id, product_id__in=list(asked)).values_list(
-        *LOOKUP_FIELDS
-    )
+    if connection.vendor == "postgresql":
+        # One array parameter rather than a queryset's `IN` of up to 200: a storefront asks
+        # this for every product grid, and compiling the queryset cost more than running it.
+        # It reads the favorite_customer_product_unique index.
+        with connection.cursor() as cursor:
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+            cursor.execute(_LOOKUP_STATEMENT, [customer_id, list(asked)])
+            rows = cursor.fetchall()
+    else:
+        rows = Favorite.objects.filter(
+            customer_id=customer_id, product_id__in=list(asked)
+        ).values_list(*LOOKUP_FIELDS)
     for product_id, created_at, price_when_added, price in rows:
         asked[product_id] = {
             "created_at": created_at,
@@ -122,6 +131,12 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
             "price": price,
         }
     return asked
+
+
+_LOOKUP_STATEMENT = (
+    f'SELECT {", ".join(LOOKUP_FIELDS)} FROM "{Favorite._meta.db_table}" '
+    'WHERE "customer_id" = %s AND "product_id" = ANY(%s)'
+)
 
 
 # The list's other orderings and filters (`?ordering=`, `?price_dropped=`, `?search=`):

@@ -4,9 +4,11 @@ import json
 import threading
 from collections import Counter
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -285,3 +287,20 @@ def test_concurrent_requests_with_one_key_against_a_live_server_run_once(
     assert favorite_ids(customer) == set(ids)
     assert catalog.requests_served - served == 3  # each product looked up once
     assert IdempotencyRecord.objects.get(customer=customer).status == 200
+
+
+def test_the_purge_command_deletes_only_expired_records(customer):
+    now = timezone.now()
+    for key, expires_at in (
+        ("old", now - timedelta(seconds=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        IdempotencyRecord.objects.create(
+            customer=customer, key=key, fingerprint="f", status=200, expires_at=expires_at
+        )
+    out = StringIO()
+
+    call_command("purge_idempotency_records", stdout=out)
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["live"]
+    assert "Deleted 1 " in out.getvalue()
