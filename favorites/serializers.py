@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.products import (
@@ -77,6 +78,24 @@ class ProductIdListField(serializers.ListField):
         return data
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "pattern": rf"^{PRODUCT_ID_PATTERN.pattern}$", "maxLength": 64},
+        "maxItems": BATCH_MAX_IDS,
+        "uniqueItems": True,
+    }
+)
+class UniqueProductIdListField(ProductIdListField):
+    """Product ids, none twice."""
+
+    def to_internal_value(self, data):
+        ids = super().to_internal_value(data)
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("An id is named more than once.")
+        return ids
+
+
 class FavoriteLookupSerializer(serializers.Serializer):
     product_ids = ProductIdListField(
         min_length=1,
@@ -99,26 +118,25 @@ class FavoriteLookupResultSerializer(serializers.Serializer):
 
 
 class FavoriteBatchSerializer(serializers.Serializer):
-    add = ProductIdListField(
-        required=False, default=list, help_text="Product ids to add, in this order."
+    add = UniqueProductIdListField(
+        required=False,
+        default=list,
+        max_length=BATCH_MAX_IDS,
+        help_text="Product ids to add, in this order.",
     )
-    remove = ProductIdListField(
-        required=False, default=list, help_text="Product ids to remove, in this order."
+    remove = UniqueProductIdListField(
+        required=False,
+        default=list,
+        max_length=BATCH_MAX_IDS,
+        help_text="Product ids to remove, in this order.",
     )
 
     def validate(self, attrs):
         add, remove = attrs["add"], attrs["remove"]
-        if not add and not remove:
-            raise serializers.ValidationError(
-                {"add": ["Name at least one product to add or remove."]}
-            )
         if len(add) + len(remove) > BATCH_MAX_IDS:
             raise serializers.ValidationError(
                 {"non_field_errors": [f"At most {BATCH_MAX_IDS} ids in add and remove together."]}
             )
-        for field, ids in (("add", add), ("remove", remove)):
-            if len(set(ids)) != len(ids):
-                raise serializers.ValidationError({field: ["An id is named more than once."]})
         both = set(add) & set(remove)
         if both:
             raise serializers.ValidationError(

@@ -65,6 +65,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=r"^[ -~]{1,255}$",
     description=(
         "Up to 255 printable characters, new for each distinct request. Sent again with the "
         "same request within 24 hours, the first successful answer is replayed unchanged "
@@ -341,7 +342,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         responses={
             200: FavoriteBatchResultSerializer,
             400: problem(
-                f"No ids, over {BATCH_MAX_IDS} together, a malformed id, an id twice in one "
+                f"Over {BATCH_MAX_IDS} ids together, a malformed id, an id twice in one "
                 "list or in both, or a malformed `Idempotency-Key` (`validation_error`)."
             ),
             404: problem("No such customer, or not yours to see (`not_found`)."),
