@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from favorites.selectors import _LOOKUP_STATEMENT
 from favorites.tests.factories import FavoriteFactory
 from favorites_project.testing import assert_problem
 
@@ -112,3 +114,18 @@ def test_staff_look_up_any_customers_favorites(customer, staff, auth_client):
 
 def test_get_on_the_lookup_path_is_method_not_allowed(client):
     assert_problem(client.get(LOOKUP_URL), 405, "method_not_allowed")
+
+
+def test_the_lookup_finds_its_ids_in_the_customer_product_index(customer):
+    FavoriteFactory.create_batch(300, customer=customer)
+    FavoriteFactory.create_batch(30)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE favorites_favorite")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {_LOOKUP_STATEMENT}", [customer.pk, ["a", "b", "c"]])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using favorite_customer_product_unique" in plan, plan
+    assert "product_id" in plan.split("Index Cond:")[1], plan
