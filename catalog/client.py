@@ -24,7 +24,7 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from catalog.products import CatalogUnavailable
+from catalog.domain import CatalogUnavailable
 
 logger = logging.getLogger("catalog")
 
