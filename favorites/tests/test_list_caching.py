@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.products import Product
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from customers.cache import customer_data_version, customer_get_cached
 from favorites.models import Favorite
 from favorites.serializers import FavoriteSerializer
