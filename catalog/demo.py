@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import cache
 
-from catalog.demo_data import load_records
+from catalog.data import load_records
 from catalog.domain import Product, ProductPage
 from catalog.parsing import PAGE_SIZE, luizalabs_product
 

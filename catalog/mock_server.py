@@ -32,7 +32,7 @@ from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from catalog.demo_data import load_records
+from catalog.data import load_records
 
 FORMATS = ("luizalabs", "fakestore")
 LUIZALABS_PAGE_SIZE = 100

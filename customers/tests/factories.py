@@ -2,8 +2,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from customers.models import Customer
+from customers.testing import PASSWORD
 
-PASSWORD = "correct-horse-battery-staple"
 # Hashed once: a real hash, without paying the hasher's cost for every customer built.
 PASSWORD_HASH = make_password(PASSWORD)
 

@@ -17,8 +17,8 @@ from django.core.management import CommandError
 
 from catalog.products import product_page
 from favorites.models import Favorite
-from favorites.testing import LONG_AGO, refresh, stale_favorite
-from favorites.tests.factories import FavoriteFactory
+from favorites.testing import refresh
+from favorites.tests.factories import LONG_AGO, FavoriteFactory, stale_favorite
 
 pytestmark = pytest.mark.integration
 

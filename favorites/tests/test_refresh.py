@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.testing import LONG_AGO, money, refresh, stale_favorite
-from favorites.tests.factories import FavoriteFactory
+from favorites.testing import money, refresh
+from favorites.tests.factories import LONG_AGO, FavoriteFactory, stale_favorite
 
 pytestmark = pytest.mark.django_db
 
