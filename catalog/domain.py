@@ -35,6 +35,7 @@ class CatalogUnavailable(DomainError):
 
     status = 503
     code = "catalog_unavailable"
+    retry_after: int
 
     def __init__(
         self, message: str = "The product catalog is unavailable.", *, retry_after: int = 30

@@ -150,18 +150,6 @@ def fakestore_product(data: Any, *, expected_id: str | None = None) -> Product:
     )
 
 
-def _products(items: Any, parse, what: str) -> list[Product]:
-    if not isinstance(items, list):
-        raise InvalidAnswer(f"{what} is a {type(items).__name__}, not a list")
-    products = []
-    for index, item in enumerate(items):
-        try:
-            products.append(parse(item))
-        except InvalidAnswer as exc:
-            raise InvalidAnswer(f"{what}[{index}]: {exc.reason}") from exc
-    return products
-
-
 def products_list(items: Any, parse: Callable[[Any], Product], what: str) -> list[Product]:
     """Every item parsed by `parse`; the first bad one names its index."""
     if not isinstance(items, list):

@@ -53,7 +53,7 @@ def current() -> Provider:
     if not base_url:
         return DemoProvider()
     catalog_format = settings.CATALOG_FORMAT.strip().lower()
-    providers: dict[str, type[RemoteProvider]] = {
+    providers: dict[str, type[LuizalabsProvider | FakestoreProvider]] = {
         "luizalabs": LuizalabsProvider,
         "fakestore": FakestoreProvider,
     }

@@ -64,7 +64,7 @@ def fakestore_product(product_id: int = 1, **fields: Any) -> dict[str, Any]:
 
 def called_urls(mock: responses.RequestsMock) -> list[str]:
     """Every URL the code under test requested from the `responses` mock, in order."""
-    return [call.request.url for call in mock.calls]
+    return [str(call.request.url) for call in mock.calls]
 
 
 def reset_breakers() -> None:
@@ -96,9 +96,9 @@ class MockCatalogProcess:
 
     def _read_url(self) -> str:
         lines: list[str] = []
-        reader = threading.Thread(
-            target=lambda: lines.append(self.process.stdout.readline()), daemon=True
-        )
+        stdout = self.process.stdout
+        assert stdout is not None  # started with stdout=PIPE
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(START_TIMEOUT)
         if not lines or "http://" not in lines[0]:
@@ -106,7 +106,7 @@ class MockCatalogProcess:
             raise RuntimeError(f"the mock catalog did not start: {lines!r}")
         return lines[0].split()[-1]
 
-    def _control(self, method: str, body: dict | None = None) -> dict | None:
+    def _control(self, method: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.base_url}/__faults__", data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -114,14 +114,14 @@ class MockCatalogProcess:
             payload = response.read()
         return json.loads(payload) if payload else None
 
-    def set_faults(self, **faults) -> dict:
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
         """E.g. `set_faults(status=503, rate=0.5)`; replaces any earlier faults."""
         return self._control("PUT", faults)
 
     def clear_faults(self) -> None:
         self._control("DELETE")
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """`{"faults": {...}, "requests_served": n}`."""
         return self._control("GET")
 

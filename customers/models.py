@@ -25,7 +25,7 @@ def customer_password_set(customer: "Customer", password: str | None) -> None:
     customer.set_password(password)
 
 
-class CustomerManager(BaseUserManager):
+class CustomerManager(BaseUserManager["Customer"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
@@ -80,6 +80,10 @@ class Customer(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["name"]
+
+    # Not a field: the version of the customer's data, set on a customer read through
+    # `customers.cache` (None until read).
+    data_version: str | None = None
 
     class Meta:
         ordering = ["id"]

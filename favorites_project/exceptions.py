@@ -176,7 +176,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, drf_exceptions.ValidationError):
         response.data = _validation_problem(exc.detail)
     else:
-        detail = exc.detail
+        detail: object = exc.detail
         if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
             detail = detail.get("detail", exc.default_detail)
         elif isinstance(detail, list):

@@ -8,7 +8,7 @@ from customers.testing import PASSWORD
 PASSWORD_HASH = make_password(PASSWORD)
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 

@@ -8,7 +8,7 @@ from customers.tests.factories import CustomerFactory
 from favorites.models import Favorite
 
 
-class FavoriteFactory(factory.django.DjangoModelFactory):
+class FavoriteFactory(factory.django.DjangoModelFactory[Favorite]):
     class Meta:
         model = Favorite
 
@@ -33,4 +33,4 @@ def stale_favorite(product_id: str | None = None, **fields: object) -> Favorite:
     """A favorite added and last refreshed `LONG_AGO` (any other field as given)."""
     if product_id is not None:
         fields["product_id"] = product_id
-    return FavoriteFactory(refreshed_at=LONG_AGO, created_at=LONG_AGO, **fields)
+    return FavoriteFactory.create(refreshed_at=LONG_AGO, created_at=LONG_AGO, **fields)

@@ -272,7 +272,7 @@ def _admin_client(staff) -> Client:
 def test_a_version_made_before_the_write_commits_is_retired_at_commit(customer):
     favorite = FavoriteFactory(customer=customer)
 
-    def version() -> str:
+    def version():
         return customer_data_version(customer=customer_get_cached(customer_id=customer.pk))
 
     before = version()
