@@ -15,34 +15,36 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from customers.models import Customer
 from favorites.models import IdempotencyRecord
+from favorites_project.errors import DomainError
 
 KEY_MAX_LENGTH = 255
 KEY_RULE = "An Idempotency-Key is 1 to 255 printable ASCII characters."
 
 
-class IdempotencyKeyReused(Exception):
+class IdempotencyKeyReused(DomainError):
     """The key was used for another request (another endpoint or another body)."""
 
     status = 422
     code = "idempotency_key_reused"
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "This Idempotency-Key was used for a different request; use a new key for it."
         )
 
 
-class RequestInProgress(Exception):
+class RequestInProgress(DomainError):
     """Another request with the same key is still running."""
 
     status = 409
     code = "request_in_progress"
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "A request with this Idempotency-Key is still in progress; "
             "send it again after Retry-After seconds to get its answer."
@@ -115,7 +117,7 @@ def idempotency_claim(
     raise RequestInProgress()
 
 
-def _owned(record: IdempotencyRecord):
+def _owned(record: IdempotencyRecord) -> QuerySet[IdempotencyRecord]:
     # Still this request's claim: not taken over since (a takeover sets a new created_at).
     return IdempotencyRecord.objects.filter(
         pk=record.pk, created_at=record.created_at, status__isnull=True

@@ -32,6 +32,6 @@ def redis_etags(settings):
         client.close()
 
 
-def data_version(customer: Customer) -> str:
+def data_version(customer: Customer) -> str | None:
     """The customer's current data version (the basis of its lists' ETags), read afresh."""
     return customer_data_version(customer=Customer.objects.get(pk=customer.pk))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog.products import product_page
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from customers.services import customer_delete
 from favorites.idempotency import request_fingerprint
 from favorites.models import Favorite, IdempotencyRecord

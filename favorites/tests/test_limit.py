@@ -8,8 +8,8 @@ import requests
 from django.conf import settings as django_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from catalog.products import product_page
-from conftest import luizalabs_product, luizalabs_url
+from catalog.products import Product, product_page
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.services import FavoritesLimitReached, favorite_add
 from favorites.tests.factories import FavoriteFactory
@@ -94,8 +94,8 @@ def test_concurrent_adds_against_a_live_server_never_take_a_list_past_its_limit(
     assert Favorite.objects.filter(customer=customer).count() == 8
 
 
-def _catalog_products(count: int):
-    products = []
+def _catalog_products(count: int) -> list[Product]:
+    products: list[Product] = []
     page = 1
     while len(products) < count:
         products += product_page(page).products

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from catalog.products import product_get, product_page
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.tests.etags import data_version, redis_etags
 from favorites.tests.factories import FavoriteFactory

@@ -3,7 +3,7 @@ customer on itself only, 404 for anyone else's list, 401 without a token."""
 
 import pytest
 
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.tests.factories import FavoriteFactory
 
