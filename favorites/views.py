@@ -116,6 +116,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     """A customer's favorite products. Staff: any customer; a customer: only itself."""
 
     serializer_class = FavoriteSerializer
+    refresh_throttle_scope = "favorite_refresh"  # FavoriteRefreshThrottle's scope
 
     def get_customer(self) -> Customer:
         actor = cast(Customer, self.request.user)  # authenticated: the default permission
@@ -445,8 +446,6 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     def refresh(self, request, customer_id, product_id):
         favorite = favorite_refresh(customer=self.get_customer(), product_id=product_id)
         return self._private(Response(FavoriteSerializer(favorite).data), None)
-
-    refresh_throttle_scope = "favorite_refresh"
 
     def get_throttles(self):
         if self.action == "refresh":
