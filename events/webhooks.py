@@ -23,12 +23,18 @@ import certifi
 import urllib3
 from django.conf import settings
 
+from favorites_project.errors import DomainError
+
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "favorites-webhooks/1"
 
 
-class UnsafeURL(ValueError):
+class UnsafeURL(DomainError):
     """The URL may not be called: its scheme, its form, or the addresses it resolves to."""
+
+    status = 400
+    code = "validation_error"
+    field = "url"
 
 
 def secret_generate() -> str:

@@ -18,14 +18,29 @@ from customers.models import Customer
 from events.models import EventType
 from events.services import NewEvent, event_record, events_record, money
 from favorites.models import SNAPSHOT_FIELDS, Favorite
+from favorites_project.errors import DomainError
 
 
-class FavoriteAlreadyExists(Exception):
+class FavoriteAlreadyExists(DomainError):
     """The product is already in this customer's favorites."""
+
+    status = 409
+    code = "favorite_exists"
 
     def __init__(self, product_id: str):
         super().__init__(f"Product {product_id} is already in this customer's favorites.")
         self.product_id = product_id
+
+
+class FavoritesLimitReached(DomainError):
+    """The customer's list already holds `FAVORITES_MAX_PER_CUSTOMER` favorites."""
+
+    status = 422
+    code = "favorites_limit_reached"
+
+    def __init__(self, limit: int):
+        super().__init__(f"This customer's list already holds its limit of {limit} favorites.")
+        self.limit = limit
 
 
 def _snapshot(product: Product) -> dict:
@@ -33,20 +48,30 @@ def _snapshot(product: Product) -> dict:
     return {field: getattr(product, field) for field in SNAPSHOT_FIELDS}
 
 
-def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
+def favorite_add(
+    *, customer: Customer, product_id: str, product: Product | None = None
+) -> Favorite:
     """Add a product to the customer's favorites, snapshotting it from the catalog.
 
-    Raises `FavoriteAlreadyExists` (without asking the catalog when the row is
-    already there), or the catalog's `InvalidProductId`, `ProductNotFound` and
-    `CatalogUnavailable`. Nothing is written unless the favorite is returned.
+    `product`, when given, is the catalog's answer for `product_id` already fetched (the
+    bulk change looks its products up together): then the catalog is not called again.
+    Raises `FavoriteAlreadyExists` (without asking the catalog when the row is already
+    there), `FavoritesLimitReached`, or the catalog's `InvalidProductId`,
+    `ProductNotFound` and `CatalogUnavailable`. Nothing is written unless the favorite
+    is returned.
     """
     catalog.product_id_validate(product_id)
+    limit = settings.FAVORITES_MAX_PER_CUSTOMER
     if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
         raise FavoriteAlreadyExists(product_id)
+    # A full list is refused before the catalog is asked; the check that counts is below.
+    if Favorite.objects.filter(customer=customer).count() >= limit:
+        raise FavoritesLimitReached(limit)
 
     # The catalog may be slow: ask it before any transaction is open, so no
     # database connection sits idle in a transaction while we wait.
-    product = catalog.product_get(product_id)
+    if product is None:
+        product = catalog.product_get(product_id)
 
     snapshot = _snapshot(product)
     favorite = Favorite(
@@ -56,9 +81,18 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
         available=True,
         **snapshot,
     )
-    # The unique constraint decides concurrent adds of the same product.
+    # The unique constraint decides concurrent adds of the same product; the customer's
+    # row, locked for the transaction, makes concurrent adds to one list count one at a
+    # time, so none can take it past the limit.
     try:
         with transaction.atomic():
+            list(
+                Customer.objects.select_for_update(no_key=True)
+                .filter(pk=customer.pk)
+                .values_list("pk", flat=True)
+            )
+            if Favorite.objects.filter(customer=customer).count() >= limit:
+                raise FavoritesLimitReached(limit)
             favorite.save(force_insert=True)
             customer_data_changed(customer_ids=[customer.pk])
             event_record(
@@ -129,53 +163,85 @@ class RefreshSummary:
         )
 
 
+def _snapshots_update(
+    favorites: QuerySet[Favorite], product_id: str, product: Product | None
+) -> RefreshOutcome:
+    """Bring these snapshots (of one product) up to what the catalog answered, with the
+    events they owe; inside the caller's transaction. `product` None: the catalog no
+    longer has it.
+
+    Events: `favorite.unavailable` and `favorite.back_in_stock` for each favorite whose
+    availability flips, `favorite.price_dropped` for each whose price fell at least
+    PRICE_DROP_MIN_PERCENT below the price last announced for it (`price_drop`). The
+    rows they are read from are locked, so a concurrent refresh announces nothing twice.
+    """
+    now = timezone.now()
+    if product is None:
+        flipped = list(
+            favorites.filter(available=True).select_for_update().values_list("customer_id", "title")
+        )
+        favorites.update(available=False, refreshed_at=now)
+        events_record(
+            events=[
+                NewEvent(
+                    EventType.FAVORITE_UNAVAILABLE,
+                    customer_id,
+                    {"product_id": product_id, "title": title},
+                )
+                for customer_id, title in flipped
+            ]
+        )
+        return "unavailable"
+    events = _availability_and_price_events(favorites, product_id, product)
+    snapshot = _snapshot(product)
+    differs = ~Q(available=True)
+    for field, value in snapshot.items():
+        differs |= ~Q(**{field: value})
+    changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
+    favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
+    events_record(events=events)
+    return "updated" if changed else "unchanged"
+
+
 def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> RefreshOutcome:
-    """Bring every snapshot of one product up to date, in one transaction, with its events.
+    """Bring every snapshot of one product up to date, in one transaction, with its events
+    (`_snapshots_update`).
 
     `product` is what the catalog answered, or None when it answered that it no
     longer has the product: then the favorites are marked unavailable (never
     deleted) until the product comes back. `price_when_added` never changes.
-
-    Events, written in the same transaction: `favorite.unavailable` and
-    `favorite.back_in_stock` for each favorite whose availability flips, and
-    `favorite.price_dropped` for each favorite whose price fell at least
-    PRICE_DROP_MIN_PERCENT below the price last announced for it (see `price_drop`).
     """
-    now = timezone.now()
     favorites = Favorite.objects.filter(product_id=product_id)
     with transaction.atomic():
         # Every snapshot of the product changes (refreshed_at at least): so does each list.
         customer_data_changed(
             customer_ids=favorites.values_list("customer_id", flat=True).distinct()
         )
-        if product is None:
-            # Locked, so that a concurrent refresh of the product announces nothing twice.
-            flipped = list(
-                favorites.filter(available=True)
-                .select_for_update()
-                .values_list("customer_id", "title")
-            )
-            favorites.update(available=False, refreshed_at=now)
-            events_record(
-                events=[
-                    NewEvent(
-                        EventType.FAVORITE_UNAVAILABLE,
-                        customer_id,
-                        {"product_id": product_id, "title": title},
-                    )
-                    for customer_id, title in flipped
-                ]
-            )
-            return "unavailable"
-        snapshot = _snapshot(product)
-        events = _availability_and_price_events(favorites, product_id, product)
-        differs = ~Q(available=True)
-        for field, value in snapshot.items():
-            differs |= ~Q(**{field: value})
-        changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
-        favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
-        events_record(events=events)
-    return "updated" if changed else "unchanged"
+        return _snapshots_update(favorites, product_id, product)
+
+
+def favorite_refresh(*, customer: Customer, product_id: str) -> Favorite:
+    """Re-read one of the customer's favorites from the catalog now and update its snapshot.
+
+    The catalog is asked past the product cache, before any transaction is open. As
+    `refresh_favorites` does: `price_when_added` never changes, and a product the catalog
+    no longer has is marked unavailable. Raises Http404 when the product is not among the
+    customer's favorites, `CatalogUnavailable` (the snapshot is left as it was).
+    """
+    favorites = Favorite.objects.filter(customer=customer, product_id=product_id)
+    if not favorites.exists():
+        raise Http404(f"Product {product_id} is not in this customer's favorites.")
+    try:
+        product = catalog.product_get(product_id, fresh=True)
+    except catalog.ProductNotFound:
+        product = None
+    with transaction.atomic():
+        customer_data_changed(customer_ids=[customer.pk])
+        _snapshots_update(favorites, product_id, product)
+    favorite = favorites.first()
+    if favorite is None:  # removed while the catalog answered
+        raise Http404(f"Product {product_id} is not in this customer's favorites.")
+    return favorite
 
 
 def price_drop(*, announced: Decimal, new: Decimal) -> Decimal | None:

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from customers.tests.factories import StaffFactory
 from events import webhooks
 from events.models import Delivery, Event, WebhookEndpoint

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from events.models import Event
 from events.services import delivery_attempt, events_dispatch, webhook_endpoint_create
 from events.testing import WebhookReceiver

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 
 from catalog.products import Product, product_page
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from customers.services import customer_delete
 from customers.tests.factories import CustomerFactory, StaffFactory
 from events.models import Event, EventType
@@ -354,3 +354,42 @@ def test_concurrent_refreshes_of_a_product_announce_its_drop_once():
 
     dropped = events("favorite.price_dropped")
     assert sorted(e.customer_id for e in dropped) == sorted(f.customer_id for f in favorites)
+
+
+# The bulk change and the one-favorite refresh go through the same services.
+
+
+@pytest.mark.integration
+def test_a_batch_writes_one_event_per_favorite_it_adds_or_removes(customer, auth_client, catalog):
+    first, second, third = (p.id for p in product_page(1).products[:3])
+    FavoriteFactory(customer=customer, product_id=third)
+
+    response = auth_client(customer).post(
+        "/api/v1/customers/me/favorites/batch/",
+        {"add": [first, second, "no-such-product"], "remove": [third, "never-a-favorite"]},
+    )
+
+    assert response.status_code == 200, response.content
+    assert sorted((e.type, e.data["product_id"]) for e in events()) == sorted(
+        [
+            ("favorite.added", first),
+            ("favorite.added", second),
+            ("favorite.removed", third),
+        ]
+    )
+    assert {e.customer_id for e in events()} == {customer.pk}
+
+
+def test_refreshing_one_favorite_announces_its_drop_and_only_its_own(
+    customer, auth_client, catalog_http
+):
+    mine = FavoriteFactory(customer=customer, product_id=PRODUCT_ID, price=Decimal("100.00"))
+    FavoriteFactory(product_id=PRODUCT_ID, price=Decimal("100.00"))  # another customer's
+    catalog_http.get(luizalabs_url(), json=luizalabs_product(price=80.0))
+
+    response = auth_client(customer).post(f"/api/v1/customers/me/favorites/{PRODUCT_ID}/refresh/")
+
+    assert response.status_code == 200, response.content
+    [dropped] = events()
+    assert (dropped.type, dropped.customer_id) == ("favorite.price_dropped", mine.customer_id)
+    assert dropped.data["drop_percent"] == "20.00"
