@@ -21,12 +21,11 @@ TOLERANCE_SECONDS = 300
 
 def verify(secret: str, headers, body: bytes) -> dict:
     """The event, if the request is genuine and recent; ValueError otherwise."""
-    try:
-        message_id = headers["webhook-id"]
-        timestamp = headers["webhook-timestamp"]
-        signatures = headers["webhook-signature"]
-    except KeyError as exc:
-        raise ValueError(f"no {exc.args[0]} header") from None
+    names = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    message_id, timestamp, signatures = (headers.get(name) for name in names)
+    for name, value in zip(names, (message_id, timestamp, signatures), strict=True):
+        if not value:
+            raise ValueError(f"no {name} header")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
         raise ValueError("timestamp too old, too new, or not one")
     key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -42,7 +41,7 @@ def verify(secret: str, headers, body: bytes) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print the webhooks that verify.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--port", type=int, default=9000, help="0 picks a free port")
     parser.add_argument("--secret", required=True, help="the endpoint's whsec_... secret")
     args = parser.parse_args(argv)
 
@@ -63,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
             pass
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
-    print(f"Receiving webhooks on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    host, port = server.server_address[:2]
+    print(f"Receiving webhooks on http://{host!s}:{port}/", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 
