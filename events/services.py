@@ -275,6 +275,17 @@ def outbox_sweep() -> dict:
     return {"events": len(event_ids), "deliveries_planned": len(planned), "overdue": len(overdue)}
 
 
+def events_purge() -> int:
+    """Delete the events older than EVENTS_RETENTION_DAYS, with their deliveries, but for
+    those a delivery still waits on; how many events went."""
+    before = timezone.now() - timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    old = Event.objects.filter(occurred_at__lt=before).exclude(
+        deliveries__status=Delivery.Status.PENDING
+    )
+    _, by_model = old.delete()
+    return by_model.get(Event._meta.label, 0)
+
+
 # -- Endpoints --------------------------------------------------------------------------------
 
 

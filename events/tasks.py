@@ -1,6 +1,6 @@
 """Celery tasks of events: thin wrappers over the services, each safe to run twice."""
 
-from events.services import delivery_attempt, events_dispatch, outbox_sweep
+from events.services import delivery_attempt, events_dispatch, events_purge, outbox_sweep
 from favorites_project.celery import app
 
 
@@ -17,3 +17,8 @@ def deliver(delivery_id: int) -> str | None:
 @app.task(name="events.sweep")
 def sweep() -> dict:
     return outbox_sweep()
+
+
+@app.task(name="events.purge")
+def purge() -> int:
+    return events_purge()

@@ -3,6 +3,7 @@
 import os
 import threading
 
+from favorites.idempotency import idempotency_records_purge
 from favorites.refresh import refresh_chunk_run, refresh_chunks_requeue, refresh_run_start
 from favorites_project.celery import app
 
@@ -23,3 +24,8 @@ def refresh_chunk(self, chunk_id: int) -> None:
 @app.task(name="favorites.refresh_requeue")
 def refresh_requeue() -> int:
     return refresh_chunks_requeue()
+
+
+@app.task(name="favorites.idempotency_purge")
+def idempotency_purge() -> int:
+    return idempotency_records_purge()

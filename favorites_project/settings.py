@@ -356,7 +356,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": EVENTS_SWEEP_INTERVAL,
     },
     "favorites-refresh": {"task": "favorites.refresh", "schedule": REFRESH_INTERVAL},
+    "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "favorites-idempotency-purge": {
+        "task": "favorites.idempotency_purge",
+        "schedule": 3600.0,
+    },
 }
+# Events (and their deliveries) are kept this many days, then purged hourly by beat;
+# the replay API reaches back as far. A delivery still pending keeps its event.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 # The replay API shows events this many seconds old or older: every transaction that
 # writes events is short (never open during a network call), so none commits later with
 # an older id than one already shown.

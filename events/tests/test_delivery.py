@@ -364,3 +364,23 @@ def test_the_sweeper_queues_deliveries_whose_retry_is_overdue(
     delivery.refresh_from_db()
     assert swept == {"events": 0, "deliveries_planned": 0, "overdue": 1}
     assert (delivery.status, delivery.attempts) == ("succeeded", 4)
+
+
+@pytest.mark.django_db
+def test_events_past_their_retention_are_purged_unless_a_delivery_waits(settings):
+    settings.EVENTS_RETENTION_DAYS = 30
+    long_ago = timezone.now() - timezone.timedelta(days=31)
+    endpoint = WebhookEndpoint.objects.create(url="https://93.184.215.14/h", secret="whsec_")
+    _, waiting, done = (
+        Event.objects.create(type="customer.deleted", customer_id=n, occurred_at=long_ago)
+        for n in range(3)
+    )
+    recent = Event.objects.create(type="customer.deleted", customer_id=9)
+    Delivery.objects.create(event=waiting, endpoint=endpoint, status="pending")
+    Delivery.objects.create(event=done, endpoint=endpoint, status="succeeded")
+
+    purged = app.tasks["events.purge"].apply().get()
+
+    assert purged == 2
+    assert set(Event.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+    assert list(Delivery.objects.values_list("event_id", flat=True)) == [waiting.pk]

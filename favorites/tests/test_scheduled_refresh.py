@@ -15,7 +15,7 @@ from catalog.products import product_page
 from customers.tests.factories import CustomerFactory, StaffFactory
 from events.models import Event
 from events.testing import TEST_BROKER_URL, broker_at, worker_processes
-from favorites.models import Favorite, RefreshChunk, RefreshRun
+from favorites.models import Favorite, IdempotencyRecord, RefreshChunk, RefreshRun
 from favorites.refresh import refresh_chunk_run, refresh_chunks_requeue, refresh_run_start
 from favorites.tests.factories import FavoriteFactory
 from favorites_project.celery import app
@@ -264,3 +264,23 @@ def test_the_admin_shows_runs_with_their_chunks(client, refresh_settings, catalo
 
     assert listed.status_code == shown.status_code == 200
     assert "worker-1@host" in shown.content.decode()
+
+
+@pytest.mark.django_db
+def test_beat_purges_expired_idempotency_records(customer):
+    now = timezone.now()
+    for key, expires_at in (
+        ("old", now - timedelta(seconds=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        IdempotencyRecord.objects.create(
+            customer=customer, key=key, fingerprint="f", status=200, expires_at=expires_at
+        )
+
+    purged = app.tasks["favorites.idempotency_purge"].apply().get()
+
+    assert purged == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["live"]
+    assert "favorites.idempotency_purge" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }
