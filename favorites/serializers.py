@@ -20,7 +20,9 @@ class FavoriteSerializer(serializers.ModelSerializer):
         help_text="`price` minus `price_when_added`: negative when the product got cheaper.",
     )
     price_change_percent = serializers.DecimalField(
-        max_digits=12,
+        # Prices hold 10 digits before the point and may start at 0.01: a change of up to
+        # 14 digits before the point, then the one decimal (DRF refuses more digits: a 500).
+        max_digits=15,
         decimal_places=1,
         read_only=True,
         allow_null=True,
