@@ -18,7 +18,7 @@ from customers.services import customer_delete
 from favorites.idempotency import request_fingerprint
 from favorites.models import Favorite, IdempotencyRecord
 from favorites.tests.factories import FavoriteFactory
-from favorites_project.testing import assert_problem
+from favorites_project.testing import assert_problem, openapi_schema
 
 LIST_URL = "/api/v1/customers/me/favorites/"
 BATCH_URL = "/api/v1/customers/me/favorites/batch/"
@@ -304,3 +304,18 @@ def test_the_purge_command_deletes_only_expired_records(customer):
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["live"]
     assert "Deleted 1 " in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("path", "success"),
+    [
+        ("/api/v1/customers/{customer_id}/favorites/", "201"),
+        ("/api/v1/customers/{customer_id}/favorites/batch/", "200"),
+    ],
+)
+def test_the_schema_documents_the_headers_these_answers_carry(path, success):
+    responses = openapi_schema()["paths"][path]["post"]["responses"]
+
+    assert "request_in_progress" in responses["409"]["description"]
+    assert "Retry-After" in responses["409"]["headers"]
+    assert responses[success]["headers"]["Idempotent-Replayed"]["schema"]["enum"] == ["true"]
