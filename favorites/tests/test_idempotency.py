@@ -276,12 +276,19 @@ def test_concurrent_requests_with_one_key_against_a_live_server_run_once(
         timeout=30,
     )
 
-    codes = Counter(
-        (r.status_code, r.json().get("code") if r.status_code != 200 else "") for r in answers
-    )
-    assert codes == {(200, ""): 1, (409, "request_in_progress"): 7}
-    winner = next(r for r in answers if r.status_code == 200)
+    runs = [r for r in answers if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
+    assert len(runs) == 1
+    winner = runs[0]
     assert [result["status"] for result in winner.json()["results"]] == ["added"] * 3
+    # The others arrived while it ran (most, with the catalog 500 ms slow) or, on a busy
+    # machine, after it: never a second run.
+    others = Counter(
+        "replayed" if r.content == winner.content else r.json().get("code")
+        for r in answers
+        if r is not winner
+    )
+    assert set(others) <= {"request_in_progress", "replayed"}
+    assert others["request_in_progress"] >= 1
     assert replay.status_code == 200
     assert replay.content == winner.content
     assert favorite_ids(customer) == set(ids)
