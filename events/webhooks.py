@@ -125,13 +125,43 @@ class Answer:
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST the body to the URL as the module docstring says; never raises."""
+    """POST the body to the URL as the module docstring says; never raises.
+
+    The host's addresses are tried in the order DNS gave them, while they refuse the
+    connection (a host with IPv4 and IPv6 addresses may listen on one only).
+    """
     started = time.monotonic()
     try:
         target = url_parse(url)
-        address = resolve(target)[0]
+        addresses = resolve(target)
     except UnsafeURL as exc:
         return Answer(None, str(exc), time.monotonic() - started, refused=True)
+    host_header = target.host if ":" not in target.host else f"[{target.host}]"
+    default_port = 443 if target.scheme == "https" else 80
+    if target.port != default_port:
+        host_header += f":{target.port}"
+    headers = {**headers, "Host": host_header, "User-Agent": USER_AGENT}
+    failure: Exception = UnsafeURL(f"The host {target.host} does not resolve.")
+    for address in addresses:
+        try:
+            status, excerpt = _post_to(address, target, body, headers, started)
+        except urllib3.exceptions.NewConnectionError as exc:
+            failure = exc
+            continue  # refused or unreachable: the next address, if any
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            failure = exc
+            break
+        error = "" if 200 <= status < 300 else f"HTTP {status}: {excerpt[:200]}"
+        if 300 <= status < 400:
+            error = f"HTTP {status}: redirects are not followed"
+        return Answer(status, error, time.monotonic() - started)
+    return Answer(None, f"{type(failure).__name__}: {failure}"[:500], time.monotonic() - started)
+
+
+def _post_to(
+    address: str, target: Target, body: bytes, headers: dict[str, str], started: float
+) -> tuple[int, str]:
+    """One POST to this address (checked already): the status and the answer's start."""
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_TIMEOUT
     )
@@ -149,16 +179,12 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
-    host_header = target.host if ":" not in target.host else f"[{target.host}]"
-    default_port = 443 if target.scheme == "https" else 80
-    if target.port != default_port:
-        host_header += f":{target.port}"
     try:
         response = pool.urlopen(
             "POST",
             target.path,
             body=body,
-            headers={**headers, "Host": host_header, "User-Agent": USER_AGENT},
+            headers=headers,
             redirect=False,
             assert_same_host=False,
             preload_content=False,
@@ -167,15 +193,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
             excerpt = _read_capped(response, started)
         finally:
             response.release_conn()
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        return Answer(None, f"{type(exc).__name__}: {exc}"[:500], time.monotonic() - started)
+        return response.status, excerpt
     finally:
         pool.close()
-    status = response.status
-    error = "" if 200 <= status < 300 else f"HTTP {status}: {excerpt[:200]}"
-    if 300 <= status < 400:
-        error = f"HTTP {status}: redirects are not followed"
-    return Answer(status, error, time.monotonic() - started)
 
 
 def _read_capped(response: urllib3.BaseHTTPResponse, started: float) -> str:
