@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,7 +28,8 @@ class WebhookReceiver:
 
     `answers` is the list of statuses to answer, one per request, then 200 for the rest
     (a status of 302 answers with a Location). `secret` must be set before requests come.
-    `received` holds the verified events; `requests` every request (headers, body, valid).
+    `received` holds the verified events; `requests` every request (headers, body, valid,
+    the status answered, and `at`, when it came: time.monotonic()).
     """
 
     def __init__(self, answers: list[int] | None = None, *, body: bytes = b"ok"):
@@ -62,7 +64,13 @@ class WebhookReceiver:
         with self._lock:
             status = self.answers.pop(0) if self.answers else 200
             self.requests.append(
-                {"headers": dict(handler.headers), "body": body, "valid": valid, "status": status}
+                {
+                    "headers": dict(handler.headers),
+                    "body": body,
+                    "valid": valid,
+                    "status": status,
+                    "at": time.monotonic(),
+                }
             )
             if event is not None and 200 <= status < 300:
                 self.received.append(event)

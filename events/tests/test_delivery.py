@@ -1,5 +1,6 @@
 """Deliveries end to end: real Celery workers on Redis, a real receiver checking signatures."""
 
+import itertools
 import socket
 import threading
 import time
@@ -96,9 +97,12 @@ def test_failed_attempts_are_retried_with_backoff_until_one_succeeds(loopback_we
     assert {r["headers"]["webhook-id"] for r in receiver.requests} == {str(event.event_id)}
     assert all(r["valid"] for r in receiver.requests)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("succeeded", 4, "")
-    # Backoff: each retry waited at least half its delay (0.05 s, then 0.1 s, then 0.2 s).
-    arrivals = [float(r["headers"]["webhook-timestamp"]) for r in receiver.requests]
-    assert arrivals == sorted(arrivals)
+    # Backoff with jitter: each retry waits between half and all of its delay, which doubles
+    # from 0.05 s up to the 0.2 s cap: at least 0.025, 0.05 and 0.1 s.
+    arrivals = [r["at"] for r in receiver.requests]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(gaps) == 3
+    assert all(gap >= least for gap, least in zip(gaps, [0.025, 0.05, 0.1], strict=True)), gaps
 
 
 @pytest.mark.django_db(transaction=True)
