@@ -99,10 +99,6 @@ def server_env(*, database_url: str, cache_url: str, catalog_url: str, **extra: 
         CATALOG_FORMAT="luizalabs",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="favorites_project.settings",
-        # No Celery worker runs beside the suites: tasks are queued in each process's
-        # memory and never run (so no webhook is ever sent from a request).
-        CELERY_BROKER_URL="memory://localhost/",
-        CELERY_TASK_ALWAYS_EAGER="false",
         **extra,
     )
     return env
