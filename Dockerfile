@@ -32,4 +32,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # Stateless: scale by running more containers behind the load balancer.
 # Migrations run once per release, not here (see docker-compose.yml's migrate service).
 # The metrics folder is emptied at start: it holds one file per worker process.
-CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application --access-logfile -"]
+CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application"]
