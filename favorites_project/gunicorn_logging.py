@@ -68,6 +68,9 @@ class Logger(glogging.Logger):
         customer_id = environ.get(logs.ENVIRON_CUSTOMER_ID)
         if customer_id is not None:
             fields["customer_id"] = customer_id
+        trace_id = environ.get(logs.ENVIRON_TRACE_ID)
+        if trace_id is not None:
+            fields["trace_id"] = trace_id
         query = environ.get("QUERY_STRING")
         if query:
             fields["query"] = logs.redact(query)

@@ -35,6 +35,7 @@ current_trace_ids: Callable[[], tuple[str, str] | None] | None = None
 ENVIRON_REQUEST_ID = "favorites.request_id"
 ENVIRON_ROUTE = "favorites.route"
 ENVIRON_CUSTOMER_ID = "favorites.customer_id"
+ENVIRON_TRACE_ID = "favorites.trace_id"
 
 # What a caller's X-Request-ID may be for it to be kept (a load balancer's or a client's
 # uuid, trace-style ids); anything else is replaced, so a log line never carries a

@@ -10,9 +10,11 @@ import uuid
 from django.conf import settings
 from django.utils.functional import empty
 
+from favorites_project import logs
 from favorites_project.logs import (
     ENVIRON_CUSTOMER_ID,
     ENVIRON_REQUEST_ID,
+    ENVIRON_TRACE_ID,
     REQUEST_ID,
     sane_request_id,
 )
@@ -94,6 +96,10 @@ class RequestIdMiddleware:
         token = REQUEST_ID.set(request_id)
         try:
             response = self.get_response(request)
+            if logs.current_trace_ids is not None:  # traces on: the request's span is current
+                ids = logs.current_trace_ids()
+                if ids is not None:
+                    environ[ENVIRON_TRACE_ID] = ids[0]
         finally:
             REQUEST_ID.reset(token)
         response[REQUEST_ID_HEADER] = request_id

@@ -1,6 +1,5 @@
 """Request ids and log lines in-process (test_served.py checks them under gunicorn)."""
 
-import io
 import json
 import logging
 import os
@@ -13,25 +12,6 @@ from django.conf import settings
 from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
 from favorites_project import logs
 from favorites_project.gunicorn_logging import log_format
-
-
-@pytest.fixture
-def json_log():
-    """What the root logger writes while a test runs, as production writes it (JSON)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    handler.addFilter(logs.RequestContextFilter())
-    handler.addFilter(logs.RedactingFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    previous_level = root.level
-    root.setLevel(logging.DEBUG)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous_level)
 
 
 def test_a_response_carries_a_new_request_id_when_the_caller_sent_none(client):

@@ -16,11 +16,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from conftest import PRODUCT_ID
@@ -114,6 +119,15 @@ def database_url() -> str:
 @pytest.fixture
 def stack(transactional_db, tmp_path):
     """The mock catalog and the API under gunicorn, on the test database (committed rows)."""
+    api, catalog = start_stack(tmp_path)
+    try:
+        yield api, catalog
+    finally:
+        api.stop()
+        catalog.stop()
+
+
+def start_stack(tmp_path: Path, **api_variables: str) -> tuple[Served, Served]:
     base_env = {
         key: value
         for key, value in os.environ.items()
@@ -141,15 +155,17 @@ def stack(transactional_db, tmp_path):
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "4",
         "GUNICORN_GRACEFUL_TIMEOUT": "10",
+        **api_variables,
     }
     api = Served.gunicorn("favorites_project.wsgi:application", api_env, tmp_path / "api.log")
     try:
         catalog.wait_until_answering("/health")
         api.wait_until_answering("/health/live")
-        yield api, catalog
-    finally:
+    except BaseException:
         api.stop()
         catalog.stop()
+        raise
+    return api, catalog
 
 
 def set_catalog_faults(catalog: Served, **faults) -> None:
@@ -324,3 +340,81 @@ def test_make_serve_runs_the_production_configuration_on_loopback(transactional_
     assert any(
         line["message"].startswith("Listening at: http://127.0.0.1:") for line in gunicorn_lines
     )
+
+
+class OtlpReceiver(BaseHTTPRequestHandler):
+    """An OpenTelemetry collector's OTLP/HTTP endpoint, keeping what it is sent."""
+
+    received: list[ExportTraceServiceRequest]
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/v1/traces":
+            export = ExportTraceServiceRequest()
+            export.ParseFromString(body)
+            self.server.received.append(export)
+        answer = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def otlp_collector():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OtlpReceiver)
+    server.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_with_an_otlp_endpoint_each_request_is_exported_as_one_trace_named_in_its_log_lines(
+    transactional_db, tmp_path, otlp_collector
+):
+    endpoint = f"http://127.0.0.1:{otlp_collector.server_address[1]}"
+    api, catalog = start_stack(
+        tmp_path, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, OTEL_BSP_SCHEDULE_DELAY="100"
+    )
+    customer = CustomerFactory()
+    try:
+        status, headers, _ = call(
+            f"{api.url}/api/v1/customers/me/favorites/",
+            "POST",
+            body={"product_id": PRODUCT_ID},
+            headers=bearer(customer),
+        )
+    finally:
+        api.stop()  # the worker's last batch is exported as it exits
+        catalog.stop()
+
+    assert status == 201
+    request_id = headers["X-Request-ID"]
+    lines = [line for line in api.json_lines() if line.get("request_id") == request_id]
+    (access,) = [line for line in lines if line["logger"] == "gunicorn.access"]
+    trace_id = access["trace_id"]
+    assert {line["trace_id"] for line in lines} == {trace_id}
+    exported = [
+        (span, resource.resource)
+        for export in otlp_collector.received
+        for resource in export.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    spans = [span for span, _ in exported if span.trace_id.hex() == trace_id]
+    names = sorted(span.name for span in spans)
+    assert "POST api/v1/customers/(?P<customer_id>[0-9]+|me)/favorites/$" in names
+    assert "INSERT" in names
+    assert "GET" in names  # the catalog call
+    services = {
+        attribute.value.string_value
+        for _, resource in exported
+        for attribute in resource.attributes
+        if attribute.key == "service.name"
+    }
+    assert services == {"favorites"}
