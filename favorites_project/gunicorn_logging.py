@@ -4,10 +4,10 @@ The access line is the one line each request gets: the service's JSON fields (or
 line when LOG_FORMAT is plain) with the request id, route pattern and customer id that
 Django left in the WSGI environ (favorites_project.middleware, favorites_project.metrics).
 gunicorn writes it after the answer is sent, so `duration_ms` is the whole request as
-gunicorn saw it. A request gunicorn refuses itself (a request line or header past its
-limits) gets an access line too, with the caller's X-Request-ID if sane and without the
-route and customer. Any other WSGI app gunicorn serves from this folder (the mock catalog)
-logs the same way, with the X-Request-ID the service sent it.
+gunicorn saw it, sending included. Any other WSGI app gunicorn serves from this folder
+(the mock catalog) logs the same way, with the X-Request-ID the service sent it. (A
+request gunicorn refuses before reading it whole gets no access line, but a warning from
+gunicorn's error log.)
 
 gunicorn's own messages (workers booting, a worker timing out) go through the same
 formatter and filters as the service's.
@@ -53,8 +53,8 @@ class Logger(glogging.Logger):
         method = environ.get("REQUEST_METHOD")
         path = logs.redact(environ.get("PATH_INFO", ""))
         fields = {
-            # Django's, or for what never reached Django (gunicorn's own refusals, the mock
-            # catalog), the caller's when sane.
+            # Django's, or for an app that is not Django (the mock catalog), the caller's
+            # when sane.
             "request_id": environ.get(logs.ENVIRON_REQUEST_ID)
             or logs.sane_request_id(environ.get("HTTP_X_REQUEST_ID")),
             "method": method,
