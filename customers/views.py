@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from typing import cast
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -8,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
-from customers.models import normalize_email
+from customers.models import Customer, normalize_email
 from customers.selectors import customer_get_for, customer_list
 from customers.serializers import (
     CustomerCreateSerializer,
@@ -184,8 +185,9 @@ class CustomerViewSet(viewsets.GenericViewSet):
         if "password" in data:
             return True
         email = data.get("email")
-        own = self.kwargs.get("pk") in ("me", str(self.request.user.pk))
-        return own and isinstance(email, str) and normalize_email(email) != self.request.user.email
+        caller = cast(Customer, self.request.user)  # authenticated: the default permission
+        own = self.kwargs.get("pk") in ("me", str(caller.pk))
+        return own and isinstance(email, str) and normalize_email(email) != caller.email
 
     def get_permissions(self):
         if self.action == "create":
@@ -193,9 +195,10 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def get_object(self):
-        customer = customer_get_for(actor=self.request.user, customer_ref=self.kwargs["pk"])
+        actor = cast(Customer, self.request.user)  # authenticated: the default permission
+        customer = customer_get_for(actor=actor, customer_ref=self.kwargs["pk"])
         if self.action != "retrieve":
-            customer_check_changeable(actor=self.request.user, customer=customer)
+            customer_check_changeable(actor=actor, customer=customer)
         return customer
 
     def list(self, request):

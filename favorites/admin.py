@@ -23,8 +23,7 @@ class FavoriteAdmin(admin.ModelAdmin):
     list_filter = ["available", "created_at"]
     search_fields = ["product_id", "title", "customer__email"]
     ordering = ["-created_at", "-id"]
-    fields = ["customer", *API_FIELDS]
-    readonly_fields = fields
+    fields = readonly_fields = ("customer", *API_FIELDS)
     show_full_result_count = False
 
     @admin.display(description="customer", ordering="customer__email")
@@ -57,8 +56,14 @@ class FavoriteInline(admin.TabularInline):
     model = Favorite
     formset = LatestFavoritesFormSet
     verbose_name_plural = f"favorites (the latest {LatestFavoritesFormSet.limit})"
-    fields = ["product_id", "title", "price", "price_when_added", "available", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "product_id",
+        "title",
+        "price",
+        "price_when_added",
+        "available",
+        "created_at",
+    )
     extra = 0
     can_delete = False
     show_change_link = True

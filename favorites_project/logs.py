@@ -65,7 +65,7 @@ _MAYBE_SECRET = re.compile(
     r"|basic|eyJ|://",
     re.IGNORECASE,
 )
-_PATTERNS = [
+_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "password": "x", password=x, token: x, Authorization: Bearer x (quoted or not)
     (
         re.compile(
@@ -172,10 +172,8 @@ class PlainFormatter(logging.Formatter):
         )
 
     def format(self, record: logging.LogRecord) -> str:
-        if not hasattr(record, "request_id"):
-            record.request_id = None
-        if record.request_id is None:
-            record.request_id = "-"
+        if getattr(record, "request_id", None) is None:  # a copy: other handlers see None
+            record = logging.makeLogRecord({**vars(record), "request_id": "-"})
         return super().format(record)
 
 
@@ -195,10 +193,10 @@ class JsonFormatter(OrjsonFormatter):
         exc_info, exc_text = record.exc_info, record.exc_text
         if exc_info:
             error = exc_info[1]
-            record.exception = {
+            vars(record)["exception"] = {
                 "type": type(error).__qualname__ if error is not None else None,
                 "message": redact(str(error)) if error is not None else None,
-                "traceback": exc_text or redact(self.formatException(exc_info)),
+                "traceback": exc_text or redact(str(self.formatException(exc_info))),
             }
         # Left on the record, python-json-logger would add them as one multi-line string.
         record.exc_info = record.exc_text = None
@@ -207,7 +205,7 @@ class JsonFormatter(OrjsonFormatter):
         finally:
             record.exc_info, record.exc_text = exc_info, exc_text
             if exc_info:
-                del record.exception
+                del vars(record)["exception"]
 
     def add_fields(self, log_data, record, message_dict) -> None:
         super().add_fields(log_data, record, message_dict)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from catalog.products import catalog_status
 from favorites_project import exceptions, health, metrics
 
 # The favorites first: the URL resolver tries patterns in order, and the favorites
@@ -18,7 +19,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
-    path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path(
+        "health/ready",
+        health.ReadyView.as_view(catalog_status=catalog_status),
+        name="health-ready",
+    ),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # Anything else is a problem-details 404, DEBUG on or off (admin keeps its own).

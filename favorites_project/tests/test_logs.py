@@ -9,7 +9,8 @@ import sys
 import pytest
 from django.conf import settings
 
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.products import product_get
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from favorites_project import logs
 from favorites_project.gunicorn_logging import log_format
 
@@ -71,8 +72,6 @@ def test_the_catalog_is_called_with_the_request_id(catalog_http, customer, auth_
 
 
 def test_a_catalog_call_outside_a_request_carries_no_request_id(catalog_http):
-    from catalog.products import product_get
-
     catalog_http.get(luizalabs_url(), json=luizalabs_product())
 
     product_get(PRODUCT_ID)

@@ -28,7 +28,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from conftest import PRODUCT_ID
+from catalog.testing import PRODUCT_ID
 from customers.tests.factories import PASSWORD, CustomerFactory
 from favorites.models import Favorite
 
@@ -142,6 +142,7 @@ def start_stack(tmp_path: Path, **api_variables: str) -> tuple[Served, Served]:
     )  # fmt: skip
     api_env = {
         **base_env,
+        "DJANGO_SETTINGS_MODULE": "favorites_project.settings",  # production's, not the tests'
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,
         "SECURE_SSL_REDIRECT": "false",
@@ -321,6 +322,7 @@ def test_make_serve_runs_the_production_configuration_on_loopback(transactional_
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "LOG_FORMAT", "CACHE_URL")},
+        "DJANGO_SETTINGS_MODULE": "favorites_project.settings",
         "PORT": str(port),
         "DATABASE_URL": database_url(),
         "WEB_CONCURRENCY": "1",

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from conftest import PRODUCT_ID
+from catalog.testing import PRODUCT_ID
 from favorites.models import Favorite
 from favorites_project import telemetry
 from favorites_project.logs import ENVIRON_TRACE_ID
