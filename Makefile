@@ -47,13 +47,17 @@ UPGRADE ?=
 UPGRADE_ALL ?=
 LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links $(if $(UPGRADE_ALL),--upgrade) $(foreach p,$(UPGRADE),--upgrade-package $(p))
-lock: $(BIN)/.installed
+# Needs only pip-tools in the venv, not an installable dev.txt: after a merge that left
+# the lock files inconsistent, `make lock` is what repairs them.
+lock:
+	@test -x $(BIN)/pip-compile || $(MAKE) $(BIN)/.installed
 	cd requirements && for lock in base dev bench; do \
 		env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
 			PIP_CONFIG_FILE=/dev/null ../$(BIN)/pip-compile $(LOCK_FLAGS) \
 			--output-file $$lock.txt $$lock.in || exit 1; \
 	done
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $(BIN)/.installed
 
 # Known vulnerabilities in every locked package (pip-audit); accepted ones, each with a
 # reason and an expiry, are in requirements/audit-allowlist.toml.
