@@ -156,6 +156,8 @@ CORS_ALLOWED_ORIGINS = env.list(
     default=["http://localhost:3000", "http://127.0.0.1:3000"] if DEBUG else [],
 )
 CORS_URLS_REGEX = r"^/api/.*$"
+# A browser client can then quote a failed request's id (favorites_project/middleware.py).
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 
 # The API.
 REST_FRAMEWORK = {

@@ -44,6 +44,16 @@ def test_an_unsafe_request_id_from_the_caller_is_replaced(client, request_id):
     assert len(response["X-Request-ID"]) == 32
 
 
+def test_browsers_may_read_the_request_id_of_a_cross_origin_answer(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://shop.example.com"]
+
+    response = client.get("/api/v1/customers/", HTTP_ORIGIN="https://shop.example.com")
+
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert response["Access-Control-Expose-Headers"] == "X-Request-ID"
+    assert response["X-Request-ID"]
+
+
 @pytest.mark.django_db
 def test_a_problem_answer_carries_the_request_id_too(client):
     response = client.get("/no/such/path", HTTP_X_REQUEST_ID="edge-4f2c9a7e-0404")
