@@ -13,6 +13,7 @@ from catalog.products import product_get
 from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from favorites_project import logs
 from favorites_project.gunicorn_logging import log_format
+from favorites_project.testing import openapi_schema, schema_operations
 
 
 def test_a_response_carries_a_new_request_id_when_the_caller_sent_none(client):
@@ -52,6 +53,18 @@ def test_browsers_may_read_the_request_id_of_a_cross_origin_answer(client, setti
     assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
     assert response["Access-Control-Expose-Headers"] == "X-Request-ID"
     assert response["X-Request-ID"]
+
+
+def test_the_schema_documents_the_request_id_on_every_operation_and_answer():
+    operations = list(schema_operations(openapi_schema()))
+
+    assert len(operations) > 10
+    for method, path, operation in operations:
+        (parameter,) = [p for p in operation["parameters"] if p["name"] == "X-Request-ID"]
+        assert parameter["in"] == "header"
+        assert parameter.get("required", False) is False
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (method, path, status)
 
 
 @pytest.mark.django_db
