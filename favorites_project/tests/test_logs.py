@@ -94,6 +94,25 @@ def test_the_catalog_is_called_with_the_request_id(catalog_http, customer, auth_
     assert {line["request_id"] for line in catalog_lines} == {"edge-4f2c9a7e-0002"}
 
 
+def test_a_batchs_concurrent_catalog_calls_carry_the_request_id(
+    catalog_http, customer, auth_client
+):
+    product_ids = [f"product-{n}" for n in range(4)]
+    for product_id in product_ids:
+        catalog_http.get(luizalabs_url(product_id), json=luizalabs_product(product_id))
+
+    response = auth_client(customer).post(
+        "/api/v1/customers/me/favorites/batch/",
+        {"add": product_ids, "remove": []},
+        HTTP_X_REQUEST_ID="edge-4f2c9a7e-0005",
+    )
+
+    assert response.status_code == 200, response.content
+    assert [result["status"] for result in response.json()["results"]] == ["added"] * 4
+    sent = [call.request.headers.get("X-Request-ID") for call in catalog_http.calls]
+    assert sent == ["edge-4f2c9a7e-0005"] * 4
+
+
 def test_a_catalog_call_outside_a_request_carries_no_request_id(catalog_http):
     catalog_http.get(luizalabs_url(), json=luizalabs_product())
 
