@@ -147,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not audited: {line}")
     for line in verdict.failures:
         print(f"FAIL: {line}")
+    if verdict.skipped and not verdict.audited:
+        print(
+            "WARNING: the vulnerability service answered for no package: nothing was audited "
+            "(is it reachable from here? AUDIT_ARGS='--vulnerability-service osv' tries another)"
+        )
     print(
         f"audit: {verdict.audited} packages audited, {len(verdict.skipped)} not audited, "
         f"{len(verdict.accepted)} accepted, {len(verdict.failures)} failures"
