@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from catalog.products import product_page
 from catalog.testing import PRODUCT_ID
 from favorites.models import Favorite
 from favorites_project import telemetry
@@ -159,3 +160,31 @@ def test_adding_a_favorite_is_one_trace_with_its_sql_catalog_and_cache_spans(
     ]
     assert request_lines  # the catalog call's line, at least
     assert {line["trace_id"] for line in request_lines} == {trace_id}
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_batchs_concurrent_catalog_calls_join_the_requests_trace(
+    spans, catalog, customer, auth_client
+):
+    product_ids = [product.id for product in product_page(1).products[:3]]
+    client = auth_client(customer)
+    spans.clear()
+
+    response = client.post(
+        "/api/v1/customers/me/favorites/batch/", {"add": product_ids, "remove": []}
+    )
+
+    assert response.status_code == 200, response.content
+    finished = spans.get_finished_spans()
+    (server,) = [span for span in finished if span.kind is SpanKind.SERVER]
+    by_id = {span.context.span_id: span for span in finished}
+    catalog_calls = [
+        span
+        for span in finished
+        if span.kind is SpanKind.CLIENT and "/api/product/" in str(span.attributes)
+    ]
+    assert len(catalog_calls) == 3
+    for span in catalog_calls:
+        assert span.context.trace_id == server.context.trace_id
+        assert descends_from(span, server, by_id)
