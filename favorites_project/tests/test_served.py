@@ -152,6 +152,9 @@ def start_stack(tmp_path: Path, **api_variables: str) -> tuple[Served, Served]:
         "CATALOG_URL": catalog.url.replace("://", f"://{CATALOG_USER}:{CATALOG_PASSWORD}@"),
         "CATALOG_FORMAT": "luizalabs",
         "CATALOG_BREAKER_THRESHOLD": "100",
+        # Room for the slow catalog of the SIGTERM test on a busy machine.
+        "CATALOG_READ_TIMEOUT": "5",
+        "CATALOG_TOTAL_TIMEOUT": "8",
         "LOG_LEVEL": "DEBUG",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "4",
@@ -167,6 +170,21 @@ def start_stack(tmp_path: Path, **api_variables: str) -> tuple[Served, Served]:
         catalog.stop()
         raise
     return api, catalog
+
+
+def wait_for(condition, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.05)
+
+
+def catalog_requests(catalog: Served) -> int:
+    """Catalog requests received so far (counted as they arrive, before any latency)."""
+    status, _, state = call(f"{catalog.url}/__faults__")
+    assert status == 200
+    return state["requests_served"]
 
 
 def set_catalog_faults(catalog: Served, **faults) -> None:
@@ -303,9 +321,10 @@ def test_sigterm_lets_a_slow_request_finish_then_exits_cleanly(stack):
 
     adding = threading.Thread(target=add_favorite)
     adding.start()
-    time.sleep(0.5)  # the add is waiting on the slow catalog
+    wait_for(lambda: catalog_requests(catalog) >= 1, "the add to reach the slow catalog")
     api.process.send_signal(signal.SIGTERM)
-    time.sleep(0.2)
+    wait_for(lambda: "Handling signal: term" in api.log_path.read_text(), "gunicorn's stop")
+    time.sleep(0.3)  # the master has told its worker, which stops accepting at once
     late = threading.Thread(target=call_after_the_signal)
     late.start()
     adding.join(20)
