@@ -172,6 +172,14 @@ def start_stack(tmp_path: Path, **api_variables: str) -> tuple[Served, Served]:
     return api, catalog
 
 
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for(condition, what: str, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -353,6 +361,8 @@ def test_make_serve_runs_the_production_configuration_on_loopback(transactional_
     finally:
         os.killpg(served.process.pid, signal.SIGTERM)  # make and the gunicorn it started
         served.process.wait(30)
+        # gunicorn itself gone too (its connections to the test database closed).
+        wait_for(lambda: not listening(port), "make serve's gunicorn to exit", timeout=30)
 
     assert status == 401  # plain HTTP is served, not redirected to HTTPS
     gunicorn_lines = [json.loads(line) for line in served.lines() if line.startswith('{"level"')]
