@@ -1,7 +1,7 @@
 """OpenAPI: every operation documents the problem responses it can give."""
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -35,7 +35,29 @@ RETRY_AFTER_HEADER = {
 }
 
 
+# favorites_project/middleware.py: kept when sane, else made; always echoed.
+REQUEST_ID_PARAMETER = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    # No `pattern`: a value that does not fit is replaced, never refused.
+    description=(
+        "Your id for this request: kept and echoed when it is 8 to 128 letters, digits "
+        "and `._:-`; any other value is replaced by one the service makes. It names the "
+        "request's log lines and goes on to the product catalog."
+    ),
+)
+REQUEST_ID_HEADER = {
+    "schema": {"type": "string"},
+    "description": "The request's id: the one sent, or one the service made.",
+}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), REQUEST_ID_PARAMETER]
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status, description in self._error_statuses():
@@ -54,6 +76,7 @@ class AutoSchema(openapi.AutoSchema):
             content = response.get("content", {})
             if content.get("application/json", {}).get("schema") == PROBLEM_REF:
                 content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            response.setdefault("headers", {}).setdefault("X-Request-ID", REQUEST_ID_HEADER)
         return responses
 
     def _problem_response(self, description: str) -> dict:
