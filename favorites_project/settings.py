@@ -302,6 +302,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers and beat log as the service does (LOG_FORMAT, request ids, secrets redacted):
+# Celery keeps its hands off the root logger that Django configured.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # While the broker refused a task, senders do not try again for this long (seconds).
 CELERY_PUBLISH_PAUSE = env.float("CELERY_PUBLISH_PAUSE", default=10.0)
 # The Celery worker serves its own /metrics on this port when set (docs/operations.md).
