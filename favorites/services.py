@@ -83,14 +83,17 @@ def favorite_add(
     )
     # The unique constraint decides concurrent adds of the same product; the customer's
     # row, locked for the transaction, makes concurrent adds to one list count one at a
-    # time, so none can take it past the limit.
+    # time, so none can take it past the limit, and a customer deleted meanwhile is
+    # found gone instead of failing the insert's foreign key.
     try:
         with transaction.atomic():
-            list(
+            locked = list(
                 Customer.objects.select_for_update(no_key=True)
                 .filter(pk=customer.pk)
                 .values_list("pk", flat=True)
             )
+            if not locked:  # deleted while the catalog answered
+                raise Http404("No such customer.")
             if Favorite.objects.filter(customer=customer).count() >= limit:
                 raise FavoritesLimitReached(limit)
             favorite.save(force_insert=True)
