@@ -80,13 +80,28 @@ def url_parse(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port or default_port, path)
 
 
+# IPv6 addresses that carry an IPv4 address a gateway or the host reaches: NAT64's
+# well-known prefix (DNS64 networks: 64:ff9b::10.0.0.5 is the private 10.0.0.5), 6to4
+# (`sixtofour`) and the deprecated IPv4-compatible ::a.b.c.d. NAT64's local-use prefix
+# may place the IPv4 address anywhere, and is never public.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
 def address_allowed(address: str) -> bool:
     """A public unicast address, or any address when WEBHOOK_ALLOW_PRIVATE_ADDRESSES is on."""
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL or ip.is_site_local:
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if ip in NAT64 or ip in IPV4_COMPATIBLE:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:  # the IPv4 address it reaches decides
+            ip = embedded
     # is_global leaves out private, loopback, link-local, shared (CGNAT), reserved and
     # unspecified ranges; multicast is global yet never a webhook receiver.
     return ip.is_global and not ip.is_multicast

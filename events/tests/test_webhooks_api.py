@@ -88,6 +88,14 @@ def test_an_unknown_event_type_is_refused(staff, auth_client):
         ("https://[::1]/hooks", "not public"),
         ("https://[fe80::1]/hooks", "not public"),
         ("https://[::ffff:127.0.0.1]/hooks", "not public"),
+        # IPv4 addresses inside IPv6 ones: NAT64 (a DNS64 network's gateway reaches
+        # 10.0.0.5), 6to4, IPv4-compatible; NAT64's local-use prefix and site-local.
+        ("https://[64:ff9b::a00:5]/hooks", "not public"),
+        ("https://[64:ff9b::a9fe:a9fe]/hooks", "not public"),
+        ("https://[2002:7f00:1::1]/hooks", "not public"),
+        ("https://[::7f00:1]/hooks", "not public"),
+        ("https://[64:ff9b:1::808:808]/hooks", "not public"),
+        ("https://[fec0::1]/hooks", "not public"),
         ("https://224.0.0.1/hooks", "not public"),
         ("https://user:password@93.184.215.14/hooks", "no user name"),
         ("https://no-such-host.invalid/hooks", "does not resolve"),
@@ -101,6 +109,15 @@ def test_a_url_that_is_not_https_or_not_public_is_refused_at_save(staff, auth_cl
     body = assert_problem(response, 400, "validation_error")
     assert reason in body["errors"]["url"][0]
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[64:ff9b::808:808]/hooks", "https://[2002:808:808::1]/hooks"]
+)
+def test_a_public_ipv4_address_reached_through_nat64_or_6to4_is_allowed(staff, auth_client, url):
+    response = auth_client(staff).post(URL, {"url": url})
+
+    assert response.status_code == 201, response.content
 
 
 def test_a_change_to_an_unsafe_url_is_refused_and_changes_nothing(staff, auth_client):
