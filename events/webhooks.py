@@ -37,6 +37,11 @@ class UnsafeURL(DomainError):
     field = "url"
 
 
+class HostNotResolved(UnsafeURL):
+    """The host has no address now: refused at save, retried at delivery (DNS may be down
+    for a while, as any connection error)."""
+
+
 def secret_generate() -> str:
     """A signing secret as Standard Webhooks writes them: `whsec_` and base64 of 32 bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
@@ -112,14 +117,14 @@ def resolve(target: Target) -> list[str]:
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise UnsafeURL(f"The host {target.host} does not resolve.") from None
+        infos = []
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise HostNotResolved(f"The host {target.host} does not resolve.")
     refused = [address for address in addresses if not address_allowed(address)]
-    if refused or not addresses:
+    if refused:
         raise UnsafeURL(
             f"The host {target.host} resolves to an address that is not public ({refused[0]})."
-            if refused
-            else f"The host {target.host} does not resolve."
         )
     return addresses
 
@@ -149,6 +154,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     try:
         target = url_parse(url)
         addresses = resolve(target)
+    except HostNotResolved as exc:
+        return Answer(None, str(exc), time.monotonic() - started)
     except UnsafeURL as exc:
         return Answer(None, str(exc), time.monotonic() - started, refused=True)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
@@ -156,7 +163,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     if target.port != default_port:
         host_header += f":{target.port}"
     headers = {**headers, "Host": host_header, "User-Agent": USER_AGENT}
-    failure: Exception = UnsafeURL(f"The host {target.host} does not resolve.")
+    failure: Exception = HostNotResolved(f"The host {target.host} does not resolve.")
     for address in addresses:
         try:
             status, excerpt = _post_to(address, target, body, headers, started)

@@ -200,6 +200,22 @@ def test_an_address_that_became_private_since_saving_is_refused_at_delivery(
 
 
 @pytest.mark.django_db
+def test_a_host_that_does_not_resolve_at_delivery_is_retried_not_failed(
+    loopback_webhooks, settings
+):
+    # DNS that fails for a while is a connection error: the delivery waits for a retry.
+    delivery = planned_delivery("http://no-such-host.invalid/hooks", settings)
+
+    outcome = delivery_attempt(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert outcome == "retry"
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "does not resolve" in delivery.last_error
+    assert delivery.next_attempt_at is not None
+
+
+@pytest.mark.django_db
 def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(loopback_webhooks, settings):
     with WebhookReceiver(answers=[302]) as receiver:
         delivery = planned_delivery(receiver.url, settings)
