@@ -9,12 +9,15 @@ WEBHOOK_TIMEOUT seconds.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,6 +25,8 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from favorites_project.errors import DomainError
 
@@ -136,6 +141,16 @@ def url_check(url: str) -> Target:
     return target
 
 
+# What one request may raise when the receiver or the network misbehaves: a malformed
+# answer (http.client), a certificate for another name (urllib3), the socket's errors.
+REQUEST_FAILURES = (
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    CertificateError,
+    OSError,
+)
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int | None  # None: no answer (refused, connection error, timeout)
@@ -170,7 +185,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         except urllib3.exceptions.NewConnectionError as exc:
             failure = exc
             continue  # refused or unreachable: the next address, if any
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except REQUEST_FAILURES as exc:
             failure = exc
             break
         error = "" if 200 <= status < 300 else f"HTTP {status}: {excerpt[:200]}"
@@ -183,51 +198,61 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
 def _post_to(
     address: str, target: Target, body: bytes, headers: dict[str, str], started: float
 ) -> tuple[int, str]:
-    """One POST to this address (checked already): the status and the answer's start."""
-    timeout = urllib3.Timeout(
-        connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_TIMEOUT
-    )
-    pool: urllib3.HTTPConnectionPool
+    """One POST to this address (checked already): the status and the answer's start.
+
+    A read timeout bounds each wait for bytes, not the whole answer: a receiver that
+    trickles a byte at a time would hold the worker for ever. A timer shuts the socket
+    down WEBHOOK_TIMEOUT after the start, whatever phase the request is in.
+    """
+    connection: HTTPConnection
     if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
+        connection = HTTPSConnection(
             address,
             target.port,
-            timeout=timeout,
-            retries=False,
+            timeout=settings.WEBHOOK_CONNECT_TIMEOUT,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
             ca_certs=certifi.where(),
         )
     else:
-        pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
+        connection = HTTPConnection(address, target.port, timeout=settings.WEBHOOK_CONNECT_TIMEOUT)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(started + settings.WEBHOOK_TIMEOUT - time.monotonic(), expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers=headers,
-            redirect=False,
-            assert_same_host=False,
-            preload_content=False,
-        )
-        try:
-            excerpt = _read_capped(response, started)
-        finally:
-            response.release_conn()
-        return response.status, excerpt
+        connection.connect()
+        assert connection.sock is not None
+        connection.sock.settimeout(settings.WEBHOOK_TIMEOUT)
+        connection.request("POST", target.path, body=body, headers=headers, preload_content=False)
+        response = connection.getresponse()
+        excerpt = _read_capped(response)
+    except REQUEST_FAILURES:
+        if expired.is_set():
+            raise TimeoutError("the answer took too long (read timed out)") from None
+        raise
     finally:
-        pool.close()
+        watchdog.cancel()
+        connection.close()
+    if expired.is_set():  # cut short: what was read may be anything (a 200 with half its headers)
+        raise TimeoutError("the answer took too long (read timed out)")
+    return response.status, excerpt
 
 
-def _read_capped(response: urllib3.BaseHTTPResponse, started: float) -> str:
-    """At most WEBHOOK_MAX_RESPONSE_BYTES of the body, within WEBHOOK_TIMEOUT of the start."""
-    cap, deadline = settings.WEBHOOK_MAX_RESPONSE_BYTES, started + settings.WEBHOOK_TIMEOUT
+def _read_capped(response: urllib3.BaseHTTPResponse) -> str:
+    """At most WEBHOOK_MAX_RESPONSE_BYTES of the body."""
+    cap = settings.WEBHOOK_MAX_RESPONSE_BYTES
     received = b""
     for chunk in response.stream(min(cap, 8192), decode_content=False):
         received += chunk
         if len(received) >= cap:
             break
-        if time.monotonic() > deadline:
-            raise TimeoutError("the answer took too long (read timed out)")
     return received[:cap].decode("utf-8", "replace")

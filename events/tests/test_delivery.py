@@ -359,6 +359,60 @@ def test_a_receiver_that_never_answers_times_out(loopback_webhooks, raw_server):
     assert time.monotonic() - started < 2
 
 
+def trickled_headers(connection):
+    connection.recv(65536)
+    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+    trickle(connection, b"X-Slow: 1\r\n")
+
+
+def trickled_body(connection):
+    connection.recv(65536)
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+    trickle(connection, b"x")
+
+
+def trickle(connection, piece: bytes) -> None:
+    """A piece every 0.1 s for 5 s: every read waits less than its timeout."""
+    try:
+        for _ in range(50):
+            connection.sendall(piece)
+            time.sleep(0.1)
+    except OSError:
+        pass
+    connection.close()
+
+
+@pytest.mark.parametrize("behaviour", [trickled_headers, trickled_body])
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
+    loopback_webhooks, raw_server, behaviour
+):
+    loopback_webhooks.WEBHOOK_TIMEOUT = 0.5
+    url = raw_server(behaviour)
+
+    started = time.monotonic()
+    answer = webhooks.post(url, body=b"{}", headers={})
+
+    assert answer.status is None
+    assert "took too long" in answer.error
+    assert time.monotonic() - started < 2
+
+
+def garbage_answer(connection):
+    connection.recv(65536)
+    connection.sendall(b"this is not HTTP\r\n\r\n")
+    connection.close()
+
+
+def test_an_answer_that_is_not_http_is_a_failed_attempt_not_an_exception(
+    loopback_webhooks, raw_server
+):
+    answer = webhooks.post(raw_server(garbage_answer), body=b"{}", headers={})
+
+    assert answer.status is None
+    assert answer.refused is False
+    assert "BadStatusLine" in answer.error
+
+
 def test_a_closed_port_is_a_connection_error(loopback_webhooks):
     answer = webhooks.post("http://127.0.0.1:1/hooks", body=b"{}", headers={})
 
