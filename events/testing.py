@@ -28,8 +28,8 @@ class WebhookReceiver:
 
     `answers` is the list of statuses to answer, one per request, then 200 for the rest
     (a status of 302 answers with a Location). `secret` must be set before requests come.
-    `received` holds the verified events; `requests` every request (headers, body, valid,
-    the status answered, and `at`, when it came: time.monotonic()).
+    `received` holds the verified events; `requests` every request (headers, path, body,
+    valid, the status answered, and `at`, when it came: time.monotonic()).
     """
 
     def __init__(self, answers: list[int] | None = None, *, body: bytes = b"ok"):
@@ -66,6 +66,7 @@ class WebhookReceiver:
             self.requests.append(
                 {
                     "headers": dict(handler.headers),
+                    "path": handler.path,
                     "body": body,
                     "valid": valid,
                     "status": status,

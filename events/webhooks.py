@@ -20,13 +20,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import certifi
 import urllib3
 from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.util.ssl_match_hostname import CertificateError
 
 from favorites_project.errors import DomainError
 
@@ -86,8 +85,16 @@ def url_parse(url: str) -> Target:
     if parts.username is not None or parts.password is not None:
         raise UnsafeURL("A webhook URL carries no user name or password.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Spaces and non-ASCII characters percent-encoded (UTF-8), escapes already there kept:
+    # the request line takes ASCII only.
+    path = quote(path, safe="!$%&'()*+,/:;=?@[]~")
+    # A host in any script, as DNS, TLS and the Host header take it (IDNA: xn--...).
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise UnsafeURL(f"Not a valid host name: {parts.hostname}.") from None
     default_port = 443 if parts.scheme == "https" else 80
-    return Target(parts.scheme, parts.hostname, port or default_port, path)
+    return Target(parts.scheme, host, port or default_port, path)
 
 
 # IPv6 addresses that carry an IPv4 address a gateway or the host reaches: NAT64's
@@ -142,11 +149,13 @@ def url_check(url: str) -> Target:
 
 
 # What one request may raise when the receiver or the network misbehaves: a malformed
-# answer (http.client), a certificate for another name (urllib3), the socket's errors.
+# answer (http.client), a certificate for another name (urllib3's CertificateError, a
+# ValueError), the socket's errors. `post` never raises: a delivery whose attempt raised
+# would be retried by the sweeper for ever, never counted.
 REQUEST_FAILURES = (
     urllib3.exceptions.HTTPError,
     http.client.HTTPException,
-    CertificateError,
+    ValueError,
     OSError,
 )
 

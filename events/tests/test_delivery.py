@@ -413,6 +413,46 @@ def test_an_answer_that_is_not_http_is_a_failed_attempt_not_an_exception(
     assert "BadStatusLine" in answer.error
 
 
+@pytest.mark.django_db
+def test_a_url_with_spaces_or_non_ascii_characters_is_sent_percent_encoded(
+    loopback_webhooks, settings
+):
+    with WebhookReceiver() as receiver:
+        delivery = planned_delivery(
+            receiver.url.replace("/hooks?", "/caf\u00e9 hooks?q=\u00e9&"), settings
+        )
+        receiver.secret = delivery.endpoint.secret
+
+        outcome = delivery_attempt(delivery_id=delivery.pk)
+
+    assert outcome == "succeeded"
+    assert receiver.requests[0]["path"] == "/caf%C3%A9%20hooks?q=%C3%A9&source=favorites"
+
+
+@pytest.mark.django_db
+def test_a_host_name_in_another_script_is_resolved_and_sent_as_idna(
+    loopback_webhooks, settings, monkeypatch
+):
+    resolved = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def dns(host, *args, **kwargs):  # the edge: this name is the receiver's loopback
+        resolved.append(host)
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    with WebhookReceiver() as receiver:
+        port = receiver.server.server_address[1]
+        delivery = planned_delivery(f"http://пример.example:{port}/hooks", settings)
+        receiver.secret = delivery.endpoint.secret
+
+        outcome = delivery_attempt(delivery_id=delivery.pk)
+
+    assert outcome == "succeeded"
+    assert resolved[0] == "xn--e1afmkfd.example"  # then the checked address itself
+    assert receiver.requests[0]["headers"]["Host"] == f"xn--e1afmkfd.example:{port}"
+
+
 def test_a_closed_port_is_a_connection_error(loopback_webhooks):
     answer = webhooks.post("http://127.0.0.1:1/hooks", body=b"{}", headers={})
 
