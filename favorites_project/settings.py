@@ -343,8 +343,12 @@ def _seconds(value: str) -> float:
 
 # The scheduled refresh (favorites/refresh.py): every REFRESH_INTERVAL, the products whose
 # snapshots are older than REFRESH_STALE_AFTER, in chunks of REFRESH_CHUNK_SIZE product ids.
+# REFRESH_STALE_AFTER is half the interval unless set: at the full interval, a product that
+# a run refreshed some minutes after it started would not be stale yet when the next run
+# starts, and would wait for the one after (a 12-hour cycle on a 6-hour schedule).
 REFRESH_INTERVAL = _seconds(env.str("REFRESH_INTERVAL", default="6h"))
-REFRESH_STALE_AFTER = _seconds(env.str("REFRESH_STALE_AFTER", default="6h"))
+_stale_after = env.str("REFRESH_STALE_AFTER", default="")
+REFRESH_STALE_AFTER = _seconds(_stale_after) if _stale_after else REFRESH_INTERVAL / 2
 REFRESH_CHUNK_SIZE = env.int("REFRESH_CHUNK_SIZE", default=100)
 # A run whose chunks made no progress this long has its unfinished ones queued again.
 REFRESH_STALL_AFTER = _seconds(env.str("REFRESH_STALL_AFTER", default="10m"))

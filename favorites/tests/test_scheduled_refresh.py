@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -223,6 +224,20 @@ def test_a_run_does_not_start_while_the_previous_one_is_going(refresh_settings, 
     assert first is not None
     assert refresh_run_start() is None
     assert RefreshRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_by_default_a_run_takes_what_the_previous_run_refreshed_after_it_started(catalog):
+    # No override of REFRESH_INTERVAL or REFRESH_STALE_AFTER: their defaults are the subject.
+    [product] = product_page(1).products[:1]
+    stale_favorites([product], [CustomerFactory()])
+    previous_run_started = timezone.now() - timedelta(seconds=settings.REFRESH_INTERVAL)
+    Favorite.objects.update(refreshed_at=previous_run_started + timedelta(minutes=10))
+
+    run = refresh_run_start()
+
+    assert run is not None
+    assert run.chunks.get().product_ids == [product.id]
 
 
 @pytest.mark.django_db
