@@ -33,7 +33,8 @@ def verify(secret: str, headers, body: bytes) -> dict:
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     for signature in signatures.split():
         version, _, value = signature.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
+        # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+        if version == "v1" and hmac.compare_digest(value.encode(), expected.encode()):
             return json.loads(body)
     raise ValueError("bad signature")
 

@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
+from events.receiver import verify
 from events.webhooks import body_encode, secret_generate, signature
 
 
@@ -72,3 +73,11 @@ def test_the_receiver_prints_a_signed_event_and_refuses_forgeries(receiver):
     assert "bad signature" in err
     assert "timestamp" in err
     assert "no webhook-id header" in err
+
+
+def test_a_signature_with_non_ascii_characters_is_refused_as_a_forgery():
+    secret, body = secret_generate(), b"{}"
+    headers = signed_headers(secret, body) | {"webhook-signature": "v1,\u00e9t\u00e9"}
+
+    with pytest.raises(ValueError, match="bad signature"):
+        verify(secret, headers, body)
