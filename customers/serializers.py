@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from customers.models import Customer
 from customers.services import refresh_token_revoke, refresh_token_rotate
+from favorites_project.fields import StrictBooleanField, StrictTextMixin
 
 # A customer id as the tokens carry it (SimpleJWT writes it as a string).
 CUSTOMER_ID = re.compile(r"[0-9]{1,18}")
@@ -19,22 +20,6 @@ NOT_ONLY_WHITESPACE = (
     r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a"
     r"\u2028\u2029\u202f\u205f\u3000]"
 )
-
-
-class StrictTextMixin:
-    """A text field that takes only JSON strings, and checks its length on what was sent.
-
-    DRF's CharField turns numbers into strings (`41835610218461390.5` as a password),
-    where the schema says `string`. Lengths are checked before trimming, as the
-    schema's `maxLength` counts them.
-    """
-
-    def run_validation(self, data=serializers.empty):
-        if not (isinstance(data, str) or data is serializers.empty or data is None):
-            self.fail("invalid")
-        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        return super().run_validation(data)
 
 
 class StrictCharField(StrictTextMixin, serializers.CharField):
@@ -52,15 +37,6 @@ class StrictCharField(StrictTextMixin, serializers.CharField):
 class StrictEmailField(StrictTextMixin, serializers.EmailField):
     """No `pattern` here: `format: email` already rules out whitespace, and a pattern
     beside it would only make clients (and fuzzers) build addresses from the pattern."""
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """`true` or `false` only: DRF's BooleanField also takes `1`, `"yes"`, `"off"`..."""
-
-    def to_internal_value(self, data):
-        if data is True or data is False:
-            return data
-        self.fail("invalid", input=data)
 
 
 class PasswordField(StrictCharField):

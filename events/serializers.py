@@ -5,24 +5,11 @@ from rest_framework import serializers
 
 from events import webhooks
 from events.models import EventType, WebhookEndpoint
+from favorites_project.fields import StrictBooleanField, StrictTextMixin
 
 
-# Strict like the customers' fields (events imports no app above it): JSON strings and
-# booleans only, as the schema says, never a number taken for text.
-class StrictCharField(serializers.CharField):
-    def run_validation(self, data=serializers.empty):
-        if not (isinstance(data, str) or data is serializers.empty or data is None):
-            self.fail("invalid")
-        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        return super().run_validation(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if data is True or data is False:
-            return data
-        self.fail("invalid", input=data)
+class StrictCharField(StrictTextMixin, serializers.CharField):
+    pass
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
