@@ -239,6 +239,8 @@ def _post_to(
     watchdog.start()
     try:
         connection.connect()
+        if expired.is_set():  # the time ran out before there was a socket to shut
+            raise TimeoutError("the answer took too long (read timed out)")
         assert connection.sock is not None
         connection.sock.settimeout(settings.WEBHOOK_TIMEOUT)
         connection.request("POST", target.path, body=body, headers=headers, preload_content=False)

@@ -397,6 +397,24 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
     assert time.monotonic() - started < 2
 
 
+def test_a_slow_dns_answer_counts_against_the_timeout(loopback_webhooks, raw_server, monkeypatch):
+    loopback_webhooks.WEBHOOK_TIMEOUT = 0.5
+    url = raw_server(trickled_body)
+    real_getaddrinfo = socket.getaddrinfo
+
+    def slow_dns(*args, **kwargs):  # the edge: a resolver that takes its time
+        time.sleep(0.6)
+        return real_getaddrinfo(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_dns)
+    started = time.monotonic()
+    answer = webhooks.post(url, body=b"{}", headers={})
+
+    assert answer.status is None
+    assert "took too long" in answer.error
+    assert time.monotonic() - started < 2.5
+
+
 def garbage_answer(connection):
     connection.recv(65536)
     connection.sendall(b"this is not HTTP\r\n\r\n")
