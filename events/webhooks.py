@@ -92,7 +92,7 @@ def url_parse(url: str) -> Target:
     try:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError:
-        raise UnsafeURL(f"Not a valid host name: {parts.hostname}.") from None
+        raise UnsafeURL(f"Not a valid URL: DNS takes no host named {parts.hostname}.") from None
     default_port = 443 if parts.scheme == "https" else 80
     return Target(parts.scheme, host, port or default_port, path)
 

@@ -101,6 +101,7 @@ def test_an_unknown_event_type_is_refused(staff, auth_client):
         ("https://no-such-host.invalid/hooks", "does not resolve"),
         ("https:///hooks", "names a host"),
         ("https://93.184.215.14:99999/hooks", "Not a valid URL"),
+        ("https://a..b/hooks", "Not a valid URL"),
     ],
 )
 def test_a_url_that_is_not_https_or_not_public_is_refused_at_save(staff, auth_client, url, reason):
