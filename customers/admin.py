@@ -2,9 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.utils.html import format_html
 
 from customers.models import Customer, normalize_email
-from favorites.admin import FavoriteInline
+from favorites.admin import FavoriteInline, customer_favorites_url
 
 
 class CustomerCreationForm(BaseUserCreationForm):
@@ -39,7 +40,7 @@ class CustomerAdmin(UserAdmin):
     list_filter = ["is_staff", "is_active", "is_superuser", "date_joined"]
     search_fields = ["name", "email"]
     ordering = ["id"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login", "all_favorites"]
     inlines = [FavoriteInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -49,6 +50,7 @@ class CustomerAdmin(UserAdmin):
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Favorites", {"fields": ["all_favorites"]}),
     ]
     add_fieldsets = [
         (
@@ -59,3 +61,13 @@ class CustomerAdmin(UserAdmin):
             },
         ),
     ]
+
+    @admin.display(description="favorites")
+    def all_favorites(self, customer: Customer) -> str:
+        if customer.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">All of this customer\'s favorites</a> ({})',
+            customer_favorites_url(customer.pk),
+            customer.favorites.count(),
+        )

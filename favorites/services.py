@@ -1,5 +1,6 @@
 """Writes to favorites: adding, removing, and refreshing the product snapshots."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -127,3 +128,26 @@ def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> R
         changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
         favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
     return "updated" if changed else "unchanged"
+
+
+# The admin's "refresh now" waits for the catalog in the request: a bounded number of products.
+REFRESH_NOW_LIMIT = 100
+
+
+def favorites_refresh_now(*, product_ids: Iterable[str]) -> RefreshSummary:
+    """Re-read these products from the catalog now and refresh every snapshot of each.
+
+    A product the catalog no longer has marks its favorites unavailable; one whose
+    lookup fails leaves them as they were (counted as `failed`).
+    """
+    summary = RefreshSummary()
+    for product_id in sorted(set(product_ids))[:REFRESH_NOW_LIMIT]:
+        try:
+            product = catalog.product_get(product_id)
+        except catalog.ProductNotFound:
+            product = None
+        except (catalog.CatalogUnavailable, catalog.InvalidProductId):
+            summary.count("failed")
+            continue
+        summary.count(favorite_snapshots_refresh(product_id=product_id, product=product))
+    return summary
