@@ -9,8 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.products import catalog_status
+from favorites_project.openapi_examples import response_example
 
 logger = logging.getLogger(__name__)
+
+READY_EXAMPLE = {
+    "status": "ok",
+    "database": "ok",
+    "catalog": {"provider": "luizalabs", "breaker": "closed", "reachable": True},
+}
 
 
 class CatalogStatusSerializer(serializers.Serializer):
@@ -29,7 +36,9 @@ class ProbeView(APIView):
 class LiveView(ProbeView):
     @extend_schema(
         tags=["health"],
+        summary="Liveness probe",
         responses=inline_serializer("Live", {"status": serializers.CharField()}),
+        examples=[response_example("Alive", {"status": "ok"})],
     )
     def get(self, request):
         """The process is up."""
@@ -39,6 +48,15 @@ class LiveView(ProbeView):
 class ReadyView(ProbeView):
     @extend_schema(
         tags=["health"],
+        summary="Readiness probe",
+        examples=[
+            response_example("Ready", READY_EXAMPLE),
+            response_example(
+                "Not ready",
+                {**READY_EXAMPLE, "status": "unavailable", "database": "unreachable"},
+                status=503,
+            ),
+        ],
         responses={
             (200, "application/json"): inline_serializer(
                 "Ready",

@@ -1,4 +1,8 @@
-"""OpenAPI: every operation documents the problem responses it can give."""
+"""OpenAPI: every operation documents the problem responses it can give, each with an
+example, and has a summary."""
+
+import re
+from http import HTTPStatus
 
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
@@ -34,7 +38,47 @@ RETRY_AFTER_HEADER = {
 }
 
 
+# The code a problem's description names, as in "(`favorite_exists`)"; else the status's usual one.
+DESCRIBED_CODE = re.compile(r"\(`([a-z_]+)`")
+USUAL_CODES = {
+    400: "validation_error",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "throttled",
+    503: "service_unavailable",
+}
+FIRST_SENTENCE = re.compile(r"^(.+?[.:])(\s|$)", re.DOTALL)
+
+
+def problem_example(status: int, description: str) -> dict:
+    """A problem body for a documented error status, its code taken from the description."""
+    found = DESCRIBED_CODE.search(description)
+    code = found.group(1) if found else USUAL_CODES.get(status, "error")
+    return {
+        "type": f"urn:favorites:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": description.replace("`", ""),
+    }
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_summary(self):
+        """The explicit summary, else the description's first sentence."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        description = (self.get_description() or "").strip()
+        found = FIRST_SENTENCE.match(description)
+        return (found.group(1) if found else description).rstrip(".:") or None
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status, description in self._error_statuses():
@@ -49,10 +93,16 @@ class AutoSchema(openapi.AutoSchema):
                     headers.setdefault("Retry-After", RETRY_AFTER_HEADER)
         # Problem responses added with @extend_schema are served as problem+json too
         # (other error bodies, such as the readiness probe's, stay as they are served).
-        for response in responses.values():
+        for status, response in responses.items():
             content = response.get("content", {})
             if content.get("application/json", {}).get("schema") == PROBLEM_REF:
                 content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            problem_content = content.get(PROBLEM_MEDIA_TYPE)
+            if problem_content is not None and "examples" not in problem_content:
+                example = problem_example(int(status), response.get("description", ""))
+                problem_content["examples"] = {
+                    example["code"]: {"value": example, "summary": example["title"]}
+                }
         return responses
 
     def _problem_response(self, description: str) -> dict:
