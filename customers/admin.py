@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.html import format_html
 
+from audit.admin_mixins import StaffAccessAuditMixin
 from customers.models import Customer, normalize_email
 from favorites.admin import FavoriteInline, customer_favorites_url
 
@@ -33,7 +34,7 @@ class CustomerChangeForm(UserChangeForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(UserAdmin):
+class CustomerAdmin(StaffAccessAuditMixin, UserAdmin):
     form = CustomerChangeForm
     add_form = CustomerCreationForm
     list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
@@ -61,6 +62,18 @@ class CustomerAdmin(UserAdmin):
             },
         ),
     ]
+
+    def audit_subject_id(self, customer: Customer) -> int:
+        return customer.pk
+
+    def user_change_password(self, request, id, form_url=""):
+        if request.method == "POST":
+            self.audit_change(request, [int(id)] if str(id).isdigit() else [])
+        return super().user_change_password(request, id, form_url)
+
+    def delete_queryset(self, request, queryset) -> None:
+        self.audit_change(request, queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
 
     @admin.display(description="favorites")
     def all_favorites(self, customer: Customer) -> str:

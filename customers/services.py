@@ -7,6 +7,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from audit.services import staff_accesses_pseudonymise
 from customers.models import Customer, normalize_email
 
 
@@ -115,8 +116,11 @@ def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:
 
 
 def customer_delete(*, customer: Customer) -> None:
-    """Deletes the customer and its favorites; its tokens answer 401 from then on."""
-    customer.delete()
+    """Deletes the customer and its favorites; its tokens answer 401 from then on.
+    Staff access entries about it stay, pseudonymised."""
+    with transaction.atomic():
+        staff_accesses_pseudonymise(customer_id=customer.pk)
+        customer.delete()
 
 
 def _blacklist_refresh_tokens(customer: Customer) -> None:

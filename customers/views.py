@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
+from audit.models import StaffAccess
+from audit.requests import staff_access_note
 from customers.models import normalize_email
 from customers.selectors import customer_get_for, customer_list
 from customers.serializers import (
@@ -35,6 +37,7 @@ from customers.throttling import (
 )
 from favorites_project.schema import problem
 
+API = StaffAccess.Channel.API
 EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
 
 
@@ -193,9 +196,13 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return super().get_permissions()
 
     def get_object(self):
-        customer = customer_get_for(actor=self.request.user, customer_ref=self.kwargs["pk"])
+        actor = self.request.user
+        customer = customer_get_for(actor=actor, customer_ref=self.kwargs["pk"])
         if self.action != "retrieve":
-            customer_check_changeable(actor=self.request.user, customer=customer)
+            customer_check_changeable(actor=actor, customer=customer)
+        # Before the change: an erased customer's entries are pseudonymised with the rest.
+        if actor.is_staff and customer.pk != actor.pk:
+            staff_access_note(self.request, [customer.pk], channel=API)
         return customer
 
     def list(self, request):
@@ -203,12 +210,15 @@ class CustomerViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         customers = customer_list(actor=request.user, **query.validated_data)
         page = self.paginate_queryset(customers)
+        if request.user.is_staff:
+            staff_access_note(request, [customer.pk for customer in page], channel=API)
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def create(self, request):
         serializer = CustomerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = customer_create(**serializer.validated_data)
+        staff_access_note(request, [customer.pk], channel=API)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk):

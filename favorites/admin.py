@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
+from audit.admin_mixins import StaffAccessAuditMixin
 from favorites.admin_filters import CustomerAutocompleteFilter, PriceDroppedFilter
 from favorites.models import API_FIELDS, Favorite
 from favorites.services import REFRESH_NOW_LIMIT, favorites_delete, favorites_refresh_now
@@ -40,7 +41,7 @@ def _with_price_change(queryset: QuerySet[Favorite]) -> QuerySet[Favorite]:
 
 
 @admin.register(Favorite)
-class FavoriteAdmin(admin.ModelAdmin):
+class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
     """Favorites are added through the API, which checks the product with the catalog;
     the admin shows them and may remove them or refresh them, but never edits a snapshot."""
 
@@ -75,6 +76,9 @@ class FavoriteAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return _with_price_change(super().get_queryset(request))
 
+    def audit_subject_id(self, favorite: Favorite) -> int:
+        return favorite.customer_id
+
     @admin.display(description="customer", ordering="customer__email")
     def customer_email(self, favorite: Favorite) -> str:
         return favorite.customer.email
@@ -94,6 +98,13 @@ class FavoriteAdmin(admin.ModelAdmin):
     @admin.action(description="Refresh selected favorites from the catalog now")
     def refresh_now(self, request, queryset) -> None:
         product_ids = sorted(set(queryset.values_list("product_id", flat=True)))
+        # Every snapshot of these products changes: each customer who has one is affected.
+        self.audit_change(
+            request,
+            Favorite.objects.filter(product_id__in=product_ids)
+            .values_list("customer_id", flat=True)
+            .distinct(),
+        )
         summary = favorites_refresh_now(product_ids=product_ids)
         skipped = len(product_ids) - summary.checked
         text = (
@@ -118,6 +129,7 @@ class FavoriteAdmin(admin.ModelAdmin):
         favorites_delete(favorites=Favorite.objects.filter(pk=favorite.pk))
 
     def delete_queryset(self, request, queryset) -> None:
+        self.audit_change(request, queryset.values_list("customer_id", flat=True).distinct())
         favorites_delete(favorites=queryset)
 
     def response_delete(self, request, obj_display, obj_id):

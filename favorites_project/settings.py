@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "customers",
     "catalog",
     "favorites",
+    "audit",
 ]
 
 # Sessions, users and messages run for the admin's paths only (the API is
