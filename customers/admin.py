@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from audit.admin_mixins import StaffAccessAuditMixin
 from customers.models import Customer, normalize_email
+from customers.services import customer_delete
 from favorites.admin import FavoriteInline, customer_favorites_url
 
 
@@ -71,9 +72,14 @@ class CustomerAdmin(StaffAccessAuditMixin, UserAdmin):
             self.audit_change(request, [int(id)] if str(id).isdigit() else [])
         return super().user_change_password(request, id, form_url)
 
+    # Deleting a customer is its erasure (customers.services.customer_delete), here too.
+    def delete_model(self, request, customer: Customer) -> None:
+        customer_delete(customer=customer)
+
     def delete_queryset(self, request, queryset) -> None:
         self.audit_change(request, queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
+        for customer in queryset:
+            customer_delete(customer=customer)
 
     @admin.display(description="favorites")
     def all_favorites(self, customer: Customer) -> str:

@@ -22,6 +22,47 @@ TOKENS = {
     "refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl",
 }
 PASSWORD = "a-long-passphrase"
+EXPORT = {
+    "exported_at": "2026-11-28T10:00:00.000000+00:00",
+    "customer": {**ANA, "last_login": None},
+    "records": {
+        "favorites.favorite": [
+            {
+                "id": 7,
+                "product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f",
+                "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
+                "image_url": "https://images.catalog.example.com/products/1bf0f365.jpg",
+                "price": "1499.00",
+                "review_score": None,
+                "brand": "bébé confort",
+                "price_when_added": "1699.00",
+                "available": True,
+                "created_at": "2026-11-27T22:16:18.843Z",
+                "refreshed_at": "2026-11-28T03:00:00.000Z",
+            }
+        ],
+        "audit.staffaccess": [
+            {
+                "id": 3,
+                "created_at": "2026-11-28T09:12:00.000Z",
+                "actor_pseudonym": "",
+                "subject_pseudonym": "",
+                "action": "read",
+                "channel": "admin",
+                "what": "GET /admin/customers/customer/42/change/",
+                "address": "203.0.113.9",
+            }
+        ],
+        "token_blacklist.outstandingtoken": [
+            {
+                "id": 11,
+                "jti": "f3a2c1d4e5b6a7980123456789abcdef",
+                "created_at": "2026-11-27T22:16:19.000Z",
+                "expires_at": "2026-12-04T22:16:19.000Z",
+            }
+        ],
+    },
+}
 
 
 class RegisterViewExamples(OpenApiViewExtension):
@@ -148,8 +189,12 @@ class CustomerViewSetExamples(OpenApiViewExtension):
                 ],
             ),
             destroy=extend_schema(
-                summary="Delete a customer",
-                description="Deletes the customer and its favorites; its tokens answer 401.",
+                summary="Delete a customer and erase its data",
+                examples=[request_example("Delete yourself", {"current_password": PASSWORD})],
+            ),
+            export=extend_schema(
+                summary="Export everything held about a customer",
+                examples=[response_example("An export", EXPORT)],
             ),
         )
         class Fixed(self.target_class):
