@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "catalog",
     "favorites",
     "audit",
+    "analytics",
 ]
 
 # Sessions, users and messages run for the admin's paths only (the API is
@@ -212,6 +213,10 @@ SIMPLE_JWT = {
 # How long an authenticated request may use a cached customer. Changes through the
 # ORM drop it at once; this bounds the rest (customers/cache.py).
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
+
+# Seconds the demand analytics (GET /api/v1/stats/products/) may be old before a read
+# recomputes them (analytics/selectors.py).
+STATS_MAX_AGE = env.int("STATS_MAX_AGE", default=300)
 
 # A customer's data version (the ETag of its lists) lives until a write retires it, or this long.
 ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
