@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements/dev.txt
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
 
 # The service on the embedded default (SQLite, bundled demo catalog) unless the
@@ -21,7 +21,9 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py demo_staff
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on PostgreSQL.
+# The whole suite on PostgreSQL. The browser test (browser_tests/) runs where Debian's
+# Chromium is installed (apt-get install chromium) and is skipped elsewhere, unless
+# REQUIRE_BROWSER_TESTS is set (CI sets it); its screenshots go to artifacts/browser/.
 test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
 test: export SECRET_KEY := $(or $(SECRET_KEY),test-only-secret-key-that-is-long-enough-for-hs256)
 test: $(BIN)/.installed

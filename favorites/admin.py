@@ -14,7 +14,7 @@ from favorites.models import API_FIELDS, Favorite
 from favorites.services import REFRESH_NOW_LIMIT, favorites_delete, favorites_refresh_now
 
 # Titles are cut so that a changelist row stays on one line at 1,400 px.
-TITLE_CHARACTERS = 48
+TITLE_CHARACTERS = 32
 
 
 def price_change(favorite: Favorite) -> str:
@@ -53,7 +53,7 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
         "price_when_added",
         "price_change_display",
         "available",
-        "created_at",
+        "added",
     ]
     list_select_related = ["customer"]
     list_filter = [PriceDroppedFilter, CustomerAutocompleteFilter, "available", "created_at"]
@@ -70,7 +70,7 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
         return (
             super().media
             + CustomerAutocompleteFilter.widget_media()
-            + forms.Media(js=["favorites/customer_filter.js"])
+            + forms.Media(js=["favorites/customer_filter.js"], css={"all": ["favorites/admin.css"]})
         )
 
     def get_queryset(self, request):
@@ -82,6 +82,10 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
     @admin.display(description="customer", ordering="customer__email")
     def customer_email(self, favorite: Favorite) -> str:
         return favorite.customer.email
+
+    @admin.display(description="added", ordering="created_at")
+    def added(self, favorite: Favorite) -> str:
+        return f"{favorite.created_at:%Y-%m-%d %H:%M}"
 
     @admin.display(description="title", ordering="title")
     def short_title(self, favorite: Favorite) -> str:
@@ -158,6 +162,10 @@ class LatestFavoritesFormSet(BaseInlineFormSet):
 
 class FavoriteInline(admin.TabularInline):
     model = Favorite
+
+    class Media:
+        css = {"all": ["favorites/admin.css"]}
+
     formset = LatestFavoritesFormSet
     verbose_name_plural = f"favorites (the latest {LatestFavoritesFormSet.limit})"
     fields = [

@@ -131,7 +131,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Served by WhiteNoise from STATIC_ROOT (filled by collectstatic in the image).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -83,3 +83,14 @@ def test_problem_examples_carry_the_code_their_description_names():
     assert conflict["favorite_exists"]["value"]["status"] == 409
     assert conflict["favorite_exists"]["value"]["code"] == "favorite_exists"
     assert unauthenticated["not_authenticated"]["value"]["status"] == 401
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_pages_forbid_the_browser_any_other_origin(client, path):
+    policy = client.get(path, HTTP_ACCEPT=BROWSER_ACCEPT)["Content-Security-Policy"]
+
+    directives = dict(item.strip().split(" ", 1) for item in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"
+    assert directives["connect-src"] == "'self'"
+    assert "http" not in policy
