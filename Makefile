@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run test lint format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
+.PHONY: run test coverage-html lint lint-imports typecheck format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,17 +21,33 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py demo_staff
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on PostgreSQL. The browser test (browser_tests/) runs where Debian's
-# Chromium is installed (apt-get install chromium) and is skipped elsewhere, unless
-# REQUIRE_BROWSER_TESTS is set (CI sets it); its screenshots go to artifacts/browser/.
+# The whole suite on PostgreSQL, with branch coverage: the summary lists the files not
+# fully covered (settings in pyproject.toml); `make coverage-html` then writes htmlcov/.
+# The browser test (browser_tests/) runs where Debian's Chromium is installed (apt-get
+# install chromium) and is skipped elsewhere, unless REQUIRE_BROWSER_TESTS is set (CI sets
+# it); its screenshots go to artifacts/browser/.
 test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
 test: export SECRET_KEY := $(or $(SECRET_KEY),test-only-secret-key-that-is-long-enough-for-hs256)
 test: $(BIN)/.installed
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed
+# The last `make test`'s coverage as HTML pages: htmlcov/index.html.
+coverage-html: $(BIN)/.installed
+	@test -f .coverage || { echo "no coverage data: run make test first" >&2; exit 1; }
+	$(BIN)/coverage html
+	@echo "open htmlcov/index.html"
+
+# Style, the import contracts (docs/architecture.md) and the types.
+lint: $(BIN)/.installed lint-imports typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-imports: $(BIN)/.installed
+	$(BIN)/lint-imports
+
+# django-stubs' plugin loads the test settings, which need a SECRET_KEY (never used).
+typecheck: $(BIN)/.installed
+	SECRET_KEY=$(or $(SECRET_KEY),type-checking-only-not-a-secret) $(BIN)/mypy
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,4 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests (fixtures only: helpers live in `*/testing.py`)."""
 
 import pytest
 import responses
@@ -7,28 +7,9 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from catalog.testing import CATALOG_URL, MockCatalogProcess, MockCatalogs, reset_breakers
 from customers.tests.factories import CustomerFactory, StaffFactory
 from customers.throttling import FALLBACK_CACHE
-
-# The fake catalog `catalog_http` answers for, and a product id it really uses.
-CATALOG_URL = "http://catalog.test"
-PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
-
-
-def luizalabs_url(product_id: str = PRODUCT_ID) -> str:
-    return f"{CATALOG_URL}/api/product/{product_id}/"
-
-
-def luizalabs_product(product_id: str = PRODUCT_ID, **fields) -> dict:
-    """A product as the luizalabs catalog answers it; no `reviewScore` unless given."""
-    return {
-        "price": 1699.0,
-        "image": f"http://challenge-api.luizalabs.com/images/{product_id}.jpg",
-        "brand": "bébé confort",
-        "id": product_id,
-        "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
-        **fields,
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +81,6 @@ def catalog_http(settings):
 @pytest.fixture(autouse=True)
 def _reset_catalog_breakers():
     """The catalog's circuit breakers live in the process: no test inherits an open one."""
-    from catalog.client import reset_breakers
-
     reset_breakers()
     yield
     reset_breakers()
@@ -109,14 +88,12 @@ def _reset_catalog_breakers():
 
 @pytest.fixture(scope="session")
 def _mock_catalogs():
-    from catalog.testing import MockCatalogs
-
     catalogs = MockCatalogs()
     yield catalogs
     catalogs.stop_all()
 
 
-def _use_mock_catalog(catalogs, settings, catalog_format: str):
+def _use_mock_catalog(catalogs: MockCatalogs, settings, catalog_format: str) -> MockCatalogProcess:
     server = catalogs.get(catalog_format)
     server.clear_faults()
     settings.CATALOG_URL = server.base_url

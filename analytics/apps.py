@@ -6,6 +6,6 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Demand analytics"
 
-    def ready(self):
+    def ready(self) -> None:
         # The OpenAPI examples of the views register themselves when imported.
         from analytics import openapi  # noqa: F401

@@ -1,9 +1,9 @@
 """Summary and example of the analytics operation in the OpenAPI schema."""
 
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 
-from favorites_project.openapi_examples import page_of, response_example
+from favorites_project.openapi_examples import page_of, response_example, with_schema
 
 DEMAND = {
     "product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f",
@@ -21,14 +21,11 @@ DEMAND = {
 class ProductDemandViewExamples(OpenApiViewExtension):
     target_class = "analytics.views.ProductDemandView"
 
-    def view_replacement(self):
-        @extend_schema_view(
+    def view_replacement(self) -> type:
+        return with_schema(
+            self.target,
             get=extend_schema(
                 summary="Demand for favorited products (staff)",
                 examples=[response_example("A page of products", page_of(DEMAND))],
-            )
+            ),
         )
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed

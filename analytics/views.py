@@ -3,6 +3,7 @@ from rest_framework import generics, permissions
 
 from analytics.selectors import product_demand_list
 from analytics.serializers import ProductDemandQuerySerializer, ProductDemandSerializer
+from analytics.services import product_demand_refresh_if_stale
 from favorites_project.schema import problem
 
 
@@ -28,4 +29,5 @@ class ProductDemandView(generics.ListAPIView):
     def get_queryset(self):
         query = ProductDemandQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
+        product_demand_refresh_if_stale()
         return product_demand_list(**query.validated_data)

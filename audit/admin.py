@@ -21,7 +21,7 @@ class StaffAccessAdmin(admin.ModelAdmin):
     search_fields = ["actor__email", "subject__email", "what", "subject_pseudonym"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
-    readonly_fields = [
+    readonly_fields = (
         "created_at",
         "actor",
         "actor_pseudonym",
@@ -31,7 +31,7 @@ class StaffAccessAdmin(admin.ModelAdmin):
         "channel",
         "what",
         "address",
-    ]
+    )
     fields = readonly_fields
 
     @admin.display(description="staff", ordering="actor__email")

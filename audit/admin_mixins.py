@@ -5,7 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 
 from audit.models import StaffAccess
-from audit.requests import staff_access_note
+from audit.recording import staff_access_note
 
 ADMIN = StaffAccess.Channel.ADMIN
 

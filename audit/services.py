@@ -4,14 +4,23 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import F, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Replace
 
 from audit.models import StaffAccess
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Actor(Protocol):
+    """Who did it: the customer model (AUTH_USER_MODEL), as far as the records need it."""
+
+    pk: Any
+    is_staff: bool
 
 
 def client_address(address: str | None) -> str | None:
@@ -26,7 +35,7 @@ def client_address(address: str | None) -> str | None:
 
 def staff_access_record(
     *,
-    actor,
+    actor: Actor,
     subject_ids: Iterable[int],
     action: str,
     channel: str,
@@ -64,7 +73,7 @@ def pseudonym(customer_id: int) -> str:
 def staff_accesses_pseudonymise(*, customer_id: int) -> int:
     """The customer's entries, as subject and as actor, keep no link to it; returns how many."""
     stand_in = pseudonym(customer_id)
-    what = F("what")
+    what: Combinable = F("what")
     # Paths name the customer by id (`/api/v1/customers/7/`, `/admin/customers/customer/7/`).
     for prefix in ("/customers/", "/customer/"):
         what = Replace(what, Value(f"{prefix}{customer_id}/"), Value(f"{prefix}{stand_in}/"))

@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
-from conftest import PRODUCT_ID
+from catalog.testing import PRODUCT_ID
 from customers.tests.factories import PASSWORD, CustomerFactory, StaffFactory
 from favorites.tests.factories import FavoriteFactory
 from reliability.stack import HOST, Gunicorn, server_env
@@ -107,8 +108,10 @@ def _token(base_url: str, email: str) -> str:
 
 def test_staff_and_developers_use_the_admin_and_the_docs_without_leaving_the_machine(server):
     sync_playwright = _sync_playwright()
-    staff = StaffFactory(is_superuser=True, email="staff@example.com")
-    ana = CustomerFactory(email="ana.souza@example.com", name="Ana Souza")
+    # Hashed as production checks it (the tests' own settings use a faster hasher).
+    password_hash = PBKDF2PasswordHasher().encode(PASSWORD, "browser-test-salt", iterations=1000)
+    staff = StaffFactory(is_superuser=True, email="staff@example.com", password=password_hash)
+    ana = CustomerFactory(email="ana.souza@example.com", name="Ana Souza", password=password_hash)
     dropped = FavoriteFactory(
         customer=ana,
         product_id=PRODUCT_ID,

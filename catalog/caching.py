@@ -1,8 +1,11 @@
-"""Catalog answers in Django's cache, which may fail: then lookups go to the catalog."""
+"""Catalog answers in Django's cache, which may fail: then lookups go to the catalog.
+
+Only `catalog.products` calls these (it is the one place that caches).
+"""
 
 import hashlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.cache import cache
 
@@ -13,7 +16,12 @@ logger = logging.getLogger("catalog")
 KEY_VERSION = "v1"
 
 
-def key(provider, *parts: str) -> str:
+class _Named(Protocol):
+    name: str
+    base_url: str
+
+
+def key(provider: _Named, *parts: str) -> str:
     """A key naming the provider and its base URL, so two catalogs never share entries."""
     url_hash = hashlib.sha256(provider.base_url.encode()).hexdigest()[:16]
     return ":".join(["catalog", KEY_VERSION, provider.name, url_hash, *parts])

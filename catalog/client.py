@@ -24,7 +24,7 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from catalog.products import CatalogUnavailable
+from catalog.domain import CatalogUnavailable
 
 logger = logging.getLogger("catalog")
 
@@ -323,7 +323,7 @@ def _read_capped(resp: requests.Response, *, max_bytes: int, deadline: float) ->
     return bytes(body)
 
 
-def _decoder_for(content_encoding: str):
+def _decoder_for(content_encoding: str) -> "zlib._Decompress | None":
     encoding = content_encoding.strip().lower()
     if encoding in ("", "identity"):
         return None

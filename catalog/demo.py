@@ -1,10 +1,11 @@
 """The bundled demo catalog, served in-process when `CATALOG_URL` is empty."""
 
+from collections.abc import Callable
 from functools import cache
 
-from catalog.demo_data import load_records
-from catalog.products import Product, ProductPage
-from catalog.providers import PAGE_SIZE, luizalabs_product
+from catalog.data import load_records
+from catalog.domain import Product, ProductPage
+from catalog.parsing import PAGE_SIZE, luizalabs_product
 
 
 @cache
@@ -19,6 +20,8 @@ def _by_id() -> dict[str, Product]:
 
 
 class DemoProvider:
+    """In memory: nothing to cache, so `page` never calls `through_cache`."""
+
     name = "demo"
     remote = False
     base_url = ""
@@ -26,7 +29,7 @@ class DemoProvider:
     def get(self, product_id: str) -> Product | None:
         return _by_id().get(product_id)
 
-    def page(self, page: int) -> ProductPage:
+    def page(self, page: int, through_cache: Callable[..., object] | None = None) -> ProductPage:
         products = demo_products()
         start = (page - 1) * PAGE_SIZE
         return ProductPage(

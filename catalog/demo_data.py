@@ -1,8 +1,9 @@
-"""The bundled demo catalog: its data file, and the deterministic script that wrote it.
+"""The deterministic script that wrote the bundled demo catalog (a development tool).
 
 Regenerate with `python -m catalog.demo_data` (same seed, same bytes). The file
 holds one product per line in a neutral shape that both the in-process demo
-provider and the mock catalog server read:
+provider and the mock catalog server read (through `catalog.data`, whose
+`DATA_PATH` and `load_records` are re-exported here):
 
     {"id": uuid, "title", "price", "image", "brand", "category",
      "reviewScore"?, "reviewCount"?}
@@ -14,10 +15,12 @@ import argparse
 import json
 import random
 import uuid
-from functools import cache
 from pathlib import Path
 
-DATA_PATH = Path(__file__).resolve().parent / "data" / "products.json"
+from catalog.data import DATA_PATH, load_records
+
+__all__ = ["DATA_PATH", "generate", "load_records", "main", "render"]
+
 SEED = 20240601
 PRODUCT_COUNT = 3000
 IMAGE_BASE = "https://images.catalog.example.com/products"
@@ -243,13 +246,6 @@ def render(products: list[dict]) -> str:
     """One product per line, so a regenerated file diffs line by line."""
     lines = [json.dumps(product, ensure_ascii=False, sort_keys=True) for product in products]
     return "[\n" + ",\n".join(lines) + "\n]\n"
-
-
-@cache
-def load_records() -> tuple[dict, ...]:
-    """The bundled products as the file holds them (read once per process)."""
-    with DATA_PATH.open(encoding="utf-8") as file:
-        return tuple(json.load(file))
 
 
 def main(argv: list[str] | None = None) -> None:

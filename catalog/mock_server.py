@@ -26,13 +26,16 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from functools import cache
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
+from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIEnvironment
 
-from catalog.demo_data import load_records
+from catalog.data import load_records
 
 FORMATS = ("luizalabs", "fakestore")
 LUIZALABS_PAGE_SIZE = 100
@@ -73,7 +76,7 @@ class Faults:
         release.wait(HANG_SECONDS)
 
 
-def validate_faults(data) -> dict:
+def validate_faults(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("faults are a JSON object")
     for name, value in data.items():
@@ -127,7 +130,7 @@ class MockCatalog:
             self.products = [fakestore_record(n, record) for n, record in enumerate(records, 1)]
             self.by_id = {str(product["id"]): product for product in self.products}
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ["REQUEST_METHOD"]
         if path == "/__faults__":
@@ -156,7 +159,7 @@ class MockCatalog:
             return _raw(start_response, 200, b"")
         return _json(start_response, status, body)
 
-    def _route(self, path: str, query: dict) -> tuple[int, object]:
+    def _route(self, path: str, query: dict[str, list[str]]) -> tuple[int, object]:
         if self.format == "luizalabs":
             if path == "/api/product/":
                 return self._luizalabs_page(query)
@@ -178,11 +181,11 @@ class MockCatalog:
                 return 200, self.by_id.get(product_id)
         return 404, {"detail": "no such route"}
 
-    def _luizalabs_page(self, query: dict) -> tuple[int, object]:
-        page = query.get("page", ["1"])[0]
-        if not page.isdigit() or int(page) < 1:
+    def _luizalabs_page(self, query: dict[str, list[str]]) -> tuple[int, object]:
+        raw_page = query.get("page", ["1"])[0]
+        if not raw_page.isdigit() or int(raw_page) < 1:
             return 400, {"error_message": "page is a whole number from 1"}
-        page = int(page)
+        page = int(raw_page)
         start = (page - 1) * self.page_size
         products = self.products[start : start + self.page_size]
         if not products:
@@ -192,7 +195,9 @@ class MockCatalog:
             "products": products,
         }
 
-    def _control(self, environ, method, start_response):
+    def _control(
+        self, environ: WSGIEnvironment, method: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
         if method == "GET":
             return _json(
                 start_response,
@@ -213,7 +218,12 @@ class MockCatalog:
         return _json(start_response, 405, {"detail": "method not allowed"})
 
 
-def _raw(start_response, status: int, body: bytes, content_type: str = "application/json"):
+def _raw(
+    start_response: StartResponse,
+    status: int,
+    body: bytes,
+    content_type: str = "application/json",
+) -> list[bytes]:
     headers = [("Content-Length", str(len(body)))]
     if body:
         headers.append(("Content-Type", content_type))
@@ -221,7 +231,7 @@ def _raw(start_response, status: int, body: bytes, content_type: str = "applicat
     return [body]
 
 
-def _json(start_response, status: int, data) -> list[bytes]:
+def _json(start_response: StartResponse, status: int, data: object) -> list[bytes]:
     body = data.encode() if isinstance(data, str) else json.dumps(data).encode()
     return _raw(start_response, status, body)
 
@@ -238,7 +248,7 @@ def _default_app() -> MockCatalog:
     return MockCatalog(os.environ.get("MOCK_CATALOG_FORMAT", "luizalabs"))
 
 
-def app(environ, start_response):
+def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """For gunicorn: the format comes from MOCK_CATALOG_FORMAT (default luizalabs)."""
     return _default_app()(environ, start_response)
 
@@ -246,10 +256,13 @@ def app(environ, start_response):
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True  # hung requests never keep the process alive
     allow_reuse_address = True
+    verbose = False
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
+    server: ThreadingWSGIServer
+
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -257,7 +270,7 @@ class QuietHandler(WSGIRequestHandler):
 def _exit_with_parent(parent_pid: int) -> None:
     """A test run killed hard leaves no server behind."""
 
-    def watch():
+    def watch() -> None:
         while os.getppid() == parent_pid:
             time.sleep(1)
         os._exit(0)
@@ -284,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     server.verbose = args.verbose
     host, port = server.server_address[:2]
+    assert isinstance(host, str)  # an AF_INET server's address
     print(f"Mock catalog ({args.format}) serving on http://{host}:{port}", flush=True)
     try:
         server.serve_forever()

@@ -1,69 +1,57 @@
 """The catalog service module's public interface.
 
 Everything outside `catalog/` talks to the product catalog only through these
-names: `product_get`, `product_page`, `catalog_status`, the frozen `Product`,
-and the errors. Which catalog answers is settings' business, read at every
+names: `product_get`, `product_page`, `catalog_status`, the frozen `Product`
+and `ProductPage`, the id rule and the errors (defined in `catalog.domain`,
+re-exported here). Which catalog answers is settings' business, read at every
 call: the bundled demo catalog in-process when `CATALOG_URL` is empty, else the
 remote catalog in `CATALOG_FORMAT` (`luizalabs` or `fakestore`).
+
+This is also the one place that caches catalog answers (Django's cache, Redis
+in production): single products here, and the listings pages are cut from
+through `_through_cache`, which the providers are handed.
 """
 
-import re
-from dataclasses import asdict, dataclass
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, TypedDict
 
 from django.conf import settings
 
-PRODUCT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-PRODUCT_ID_RULE = "A product id is 1 to 64 letters, digits, '-' or '_'."
+from catalog import caching, client, providers
+from catalog.domain import (
+    PRODUCT_ID_PATTERN,
+    PRODUCT_ID_RULE,
+    CatalogUnavailable,
+    InvalidProductId,
+    Product,
+    ProductNotFound,
+    ProductPage,
+    product_id_validate,
+)
 
-
-class InvalidProductId(ValueError):
-    """The id can never name a product; no request was made."""
-
-
-class ProductNotFound(LookupError):
-    """The catalog answered that it has no such product."""
-
-
-class CatalogUnavailable(Exception):
-    """The catalog could not answer (down, slow, broken, or the breaker is open)."""
-
-    def __init__(
-        self, message: str = "The product catalog is unavailable.", *, retry_after: int = 30
-    ):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Product:
-    id: str
-    title: str
-    price: Decimal
-    image_url: str
-    brand: str
-    review_score: float | None
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    products: list[Product]
-    page: int
-    has_next: bool
-    # How many products the catalog holds: exact for the demo catalog and
-    # fakestore, a lower bound for luizalabs (which does not say).
-    count: int | None = None
-    page_size: int | None = None
-
+__all__ = [
+    "PRODUCT_ID_PATTERN",
+    "PRODUCT_ID_RULE",
+    "CatalogStatus",
+    "CatalogUnavailable",
+    "InvalidProductId",
+    "Product",
+    "ProductNotFound",
+    "ProductPage",
+    "catalog_status",
+    "product_get",
+    "product_id_validate",
+    "product_page",
+]
 
 _NOT_FOUND = {"found": False}
 
 
-def product_id_validate(product_id: str) -> str:
-    """The id itself if it can name a product, else `InvalidProductId`."""
-    if not isinstance(product_id, str) or not PRODUCT_ID_PATTERN.fullmatch(product_id):
-        raise InvalidProductId(PRODUCT_ID_RULE)
-    return product_id
+class CatalogStatus(TypedDict):
+    provider: str
+    breaker: str
+    reachable: bool | None
 
 
 def product_get(product_id: str) -> Product:
@@ -72,10 +60,9 @@ def product_get(product_id: str) -> Product:
     Raises `InvalidProductId` (before any network call), `ProductNotFound`, or
     `CatalogUnavailable` (its `retry_after` says when to try again).
     """
-    from catalog import caching, providers
-
     product_id_validate(product_id)
     provider = providers.current()
+    product: Product | None
     if not provider.remote:
         product = provider.get(product_id)
     else:
@@ -101,28 +88,45 @@ def product_page(page: int) -> ProductPage:
 
     Raises `CatalogUnavailable`.
     """
-    from catalog import providers
-
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise ValueError("page is a whole number from 1")
-    return providers.current().page(page)
+    provider = providers.current()
+
+    def through_cache(
+        parts: tuple[str, ...], fetch: Callable[[], providers.Listing]
+    ) -> providers.Listing:
+        return _through_cache(provider, parts, fetch)
+
+    return provider.page(page, through_cache)
 
 
-def catalog_status() -> dict:
+def _through_cache(
+    provider: providers.Provider, parts: tuple[str, ...], fetch: Callable[[], providers.Listing]
+) -> providers.Listing:
+    key = caching.key(provider, *parts)
+    cached: Any = caching.read(key)
+    if isinstance(cached, dict):
+        return [Product(**item) for item in cached["products"]], cached["page_size"]
+    products, page_size = fetch()
+    value = {"products": [asdict(product) for product in products], "page_size": page_size}
+    caching.write(key, value, settings.CATALOG_CACHE_TTL)
+    return products, page_size
+
+
+def catalog_status() -> CatalogStatus:
     """The catalog as this process last saw it; never makes a network call.
 
     `reachable` is None until this process has called the catalog.
     """
-    from catalog import client, providers
-
     provider = providers.current()
-    if not provider.remote:
+    if not isinstance(provider, providers.RemoteProvider):
         return {"provider": provider.name, "breaker": "closed", "reachable": True}
     breaker = client.peek_breaker(provider.breaker_key)
     if breaker is None:
         return {"provider": provider.name, "breaker": "closed", "reachable": None}
     state = breaker.state()
     last_success, last_failure = breaker.last_success_at, breaker.last_failure_at
+    reachable: bool | None
     if last_success is None and last_failure is None:
         reachable = None
     else:

@@ -3,6 +3,7 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
@@ -32,7 +33,7 @@ class ProductListView(APIView):
             503: CATALOG_UNAVAILABLE,
         },
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         """The catalog's products, a page at a time (the catalog's own page size)."""
         raw_page = request.query_params.get("page", "1")
         if not PAGE_NUMBER.fullmatch(raw_page) or int(raw_page) < 1:
@@ -75,7 +76,7 @@ class ProductDetailView(APIView):
             503: CATALOG_UNAVAILABLE,
         },
     )
-    def get(self, request, product_id: str):
+    def get(self, request: Request, product_id: str) -> Response:
         """One product, from the catalog (cached)."""
         try:
             product = product_get(product_id)

@@ -45,14 +45,15 @@ class JWTAuthentication(authentication.JWTAuthentication):
             return super().get_validated_token(raw_token)
         return token
 
-    def get_user(self, validated_token: Token) -> Customer:
+    # SimpleJWT's answers any user model; this project's is Customer.
+    def get_user(self, validated_token: Token) -> Customer:  # type: ignore[override]
         customer_id = validated_token.get(api_settings.USER_ID_CLAIM)
         # A validly signed token names a customer by its id (SimpleJWT writes it as a
         # string); anything else is refused with a 401, not looked up.
         if type(customer_id) is int:
             customer_id = str(customer_id)
         if not isinstance(customer_id, str) or not CUSTOMER_ID.fullmatch(customer_id):
-            raise InvalidToken(_("Token contained no recognizable user identification"))
+            raise InvalidToken(str(_("Token contained no recognizable user identification")))
         customer = customer_get_cached(customer_id=int(customer_id))
         if customer is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")

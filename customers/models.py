@@ -1,5 +1,7 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -11,16 +13,51 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class CustomerManager(BaseUserManager):
+def customer_password_set(customer: "Customer", password: str | None) -> None:
+    """Set (not save) a validated password, or an unusable one for None."""
+    if password is None:
+        customer.set_unusable_password()
+        return
+    try:
+        validate_password(password, user=customer)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    customer.set_password(password)
+
+
+class CustomerManager(BaseUserManager["Customer"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
         return self.get(email=normalize_email(email))
 
-    def create_user(self, email, password=None, **extra_fields):
-        from customers.services import customer_create
+    def create_user(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        name: str,
+        is_staff: bool = False,
+        is_active: bool = True,
+        is_superuser: bool = False,
+    ) -> "Customer":
+        """A new customer, saved; without a password it cannot log in until one is set.
 
-        return customer_create(email=email, password=password, **extra_fields)
+        The password must pass the configured validators (a `ValidationError`
+        on `password` otherwise). A duplicate email is the database's
+        `IntegrityError`: `customers.services.customer_create` (which the API
+        calls) turns it into `EmailTaken`; `createsuperuser` checks first.
+        """
+        customer = self.model(
+            email=normalize_email(email),
+            name=name.strip(),
+            is_staff=is_staff,
+            is_active=is_active,
+            is_superuser=is_superuser,
+        )
+        customer_password_set(customer, password)
+        customer.save(using=self._db)
+        return customer
 
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields.update(is_staff=True, is_superuser=True)
@@ -43,6 +80,10 @@ class Customer(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["name"]
+
+    # Not a field: the version of the customer's data, set on a customer read through
+    # `customers.cache` (None until read).
+    data_version: str | None = None
 
     class Meta:
         ordering = ["id"]

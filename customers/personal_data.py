@@ -84,7 +84,8 @@ def customer_holdings(*, customer: Customer) -> Iterator[Holding]:
                 **{f"_text_{f.name}": Cast(f.name, models.TextField()) for f in json_fields}
             )
             mentions = _json_mentions(model, customer.email)
-            condition = mentions if condition is None else condition | mentions
+            if mentions is not None:
+                condition = mentions if condition is None else condition | mentions
         if condition is None:
             continue
         yield Holding(model=model, rows=rows.filter(condition))

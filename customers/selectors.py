@@ -61,7 +61,7 @@ def customer_export(*, customer: Customer) -> dict:
 _ENCODER = DjangoJSONEncoder()
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A value as JSON has it (dates, decimals and UUIDs as Django's JSON encoder writes them)."""
     if value is None or isinstance(value, (str, int, float, bool, list, dict)):
         return value

@@ -1,4 +1,3 @@
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -10,26 +9,19 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from audit.services import staff_accesses_pseudonymise
 from customers.cache import customer_data_changed, customer_forget
-from customers.models import Customer, normalize_email
+from customers.models import Customer, customer_password_set, normalize_email
 from customers.personal_data import PSEUDONYMISED, customer_holdings
+from favorites_project.errors import DomainError
 
 
-class EmailTaken(Exception):
+class EmailTaken(DomainError):
     """Another customer already has this email (whatever its case)."""
+
+    status = 409
+    code = "email_taken"
 
     def __init__(self, email: str):
         super().__init__(f"A customer with the email {email} already exists.")
-
-
-def _set_password(customer: Customer, password: str | None) -> None:
-    if password is None:
-        customer.set_unusable_password()
-        return
-    try:
-        validate_password(password, user=customer)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    customer.set_password(password)
 
 
 def _save(customer: Customer) -> None:
@@ -53,16 +45,20 @@ def customer_create(
     is_superuser: bool = False,
 ) -> Customer:
     """A new customer; without a password it cannot log in until one is set."""
-    customer = Customer(
-        email=normalize_email(email),
-        name=name.strip(),
-        is_staff=is_staff,
-        is_active=is_active,
-        is_superuser=is_superuser,
-    )
-    _set_password(customer, password)
-    _save(customer)
-    return customer
+    try:
+        with transaction.atomic():
+            return Customer.objects.create_user(
+                email,
+                password,
+                name=name,
+                is_staff=is_staff,
+                is_active=is_active,
+                is_superuser=is_superuser,
+            )
+    except IntegrityError:
+        if Customer.objects.filter(email=normalize_email(email)).exists():
+            raise EmailTaken(normalize_email(email)) from None
+        raise
 
 
 def customer_update(
@@ -96,7 +92,7 @@ def customer_update(
     if is_active is not None:
         customer.is_active = is_active
     if password is not None:
-        _set_password(customer, password)
+        customer_password_set(customer, password)
     _save(customer)
     if password is not None:
         _blacklist_refresh_tokens(customer)

@@ -1,11 +1,12 @@
 """Helpers for the customers tests (and any other suite that logs in)."""
 
-from django.urls import reverse
+from django.urls import reverse_lazy
 
-from customers.tests.factories import PASSWORD
+# Every factory-built customer's password (`customers.tests.factories`).
+PASSWORD = "correct-horse-battery-staple"
 
-TOKEN_URL = reverse("auth-token")
-ADMIN_LOGIN_URL = reverse("admin:login")
+TOKEN_URL = reverse_lazy("auth-token")
+ADMIN_LOGIN_URL = reverse_lazy("admin:login")
 
 
 def set_throttle_rates(settings, **rates: str) -> None:

@@ -81,6 +81,9 @@ def _login_email(request, view) -> str | None:
 
 
 class LoginAccountThrottle(throttling.SimpleRateThrottle):
+    num_requests: int
+    duration: int
+
     """Failed password logins per account, from any number of addresses.
 
     Only failures count (`record_failure`, once the password proved wrong), so

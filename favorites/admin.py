@@ -59,8 +59,7 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
     list_filter = [PriceDroppedFilter, CustomerAutocompleteFilter, "available", "created_at"]
     search_fields = ["product_id", "title", "customer__email"]
     ordering = ["-created_at", "-id"]
-    fields = ["customer", *API_FIELDS, "price_change_display"]
-    readonly_fields = fields
+    fields = readonly_fields = ("customer", *API_FIELDS, "price_change_display")
     show_full_result_count = False
     actions = ["refresh_now"]
 
@@ -168,7 +167,7 @@ class FavoriteInline(admin.TabularInline):
 
     formset = LatestFavoritesFormSet
     verbose_name_plural = f"favorites (the latest {LatestFavoritesFormSet.limit})"
-    fields = [
+    fields = readonly_fields = (
         "product_id",
         "short_title",
         "price",
@@ -177,8 +176,7 @@ class FavoriteInline(admin.TabularInline):
         "available",
         "created_at",
         "delete_link",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
     show_change_link = True

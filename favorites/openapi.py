@@ -1,9 +1,14 @@
 """Summaries and examples of the favorites operations in the OpenAPI schema."""
 
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 
-from favorites_project.openapi_examples import page_of, request_example, response_example
+from favorites_project.openapi_examples import (
+    page_of,
+    request_example,
+    response_example,
+    with_schema,
+)
 
 PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
 FAVORITE = {
@@ -23,8 +28,9 @@ FAVORITE = {
 class FavoriteViewSetExamples(OpenApiViewExtension):
     target_class = "favorites.views.FavoriteViewSet"
 
-    def view_replacement(self):
-        @extend_schema_view(
+    def view_replacement(self) -> type:
+        return with_schema(
+            self.target,
             list=extend_schema(
                 summary="List a customer's favorites",
                 examples=[response_example("A page of favorites", page_of(FAVORITE))],
@@ -42,7 +48,3 @@ class FavoriteViewSetExamples(OpenApiViewExtension):
             ),
             destroy=extend_schema(summary="Remove a product from a customer's favorites"),
         )
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed

@@ -4,8 +4,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import cast
 
 from django.db import connection
+from django.db.models import Field
 from django.db.models.expressions import Col
 from django.shortcuts import get_object_or_404
 from psycopg.types.datetime import TimestamptzLoader
@@ -34,7 +36,8 @@ class _ListStatements:
 def _list_statements(vendor: str, filtered: bool) -> _ListStatements:
     quote = connection.ops.quote_name
     meta = Favorite._meta
-    fields = [meta.get_field(name) for name in API_FIELDS]
+    # Concrete fields all (no relation among them).
+    fields = [cast(Field, meta.get_field(name)) for name in API_FIELDS]
     table = quote(meta.db_table)
     where = f"{quote('customer_id')} = %s" + (f" AND {quote('available')} = %s" if filtered else "")
     converters = []
@@ -46,7 +49,7 @@ def _list_statements(vendor: str, filtered: bool) -> _ListStatements:
         )
         if functions:
             converters.append((index, column, functions))
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(cast(str, field.column)) for field in fields)
     order = f"ORDER BY {quote('created_at')} DESC, {quote('id')} DESC"
     page_ids = f"SELECT {quote('id')} FROM {table} WHERE {where} {order} LIMIT %s OFFSET %s"
     return _ListStatements(

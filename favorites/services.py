@@ -14,10 +14,14 @@ from catalog.products import Product
 from customers.cache import customer_data_changed
 from customers.models import Customer
 from favorites.models import SNAPSHOT_FIELDS, Favorite
+from favorites_project.errors import DomainError
 
 
-class FavoriteAlreadyExists(Exception):
+class FavoriteAlreadyExists(DomainError):
     """The product is already in this customer's favorites."""
+
+    status = 409
+    code = "favorite_exists"
 
     def __init__(self, product_id: str):
         super().__init__(f"Product {product_id} is already in this customer's favorites.")

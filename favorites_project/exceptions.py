@@ -8,6 +8,7 @@ a stable machine-readable `code`.
 import logging
 import sys
 from http import HTTPStatus
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -19,25 +20,15 @@ from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from catalog.products import CatalogUnavailable, InvalidProductId, ProductNotFound
-from customers.services import EmailTaken
-from favorites.services import FavoriteAlreadyExists
+from favorites_project.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-# Domain errors: exception -> (status, code). The exception's message is the detail.
-DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
-    EmailTaken: (409, "email_taken"),
-    FavoriteAlreadyExists: (409, "favorite_exists"),
-    InvalidProductId: (400, "validation_error"),
-    ProductNotFound: (422, "product_not_found"),
-    CatalogUnavailable: (503, "catalog_unavailable"),
-}
 
 # The database cannot be reached, lost the connection or is failing over: nobody's
 # bug, over in seconds (Django reconnects on the next request). Django wraps
@@ -55,6 +46,8 @@ DRF_CODES = {
     "parse_error": "validation_error",
     "token_not_valid": "authentication_failed",
 }
+
+SERVER_ERROR_DETAIL = "The server could not complete the request."
 
 
 def problem(
@@ -149,64 +142,64 @@ def _database_unavailable_response(request, exc: BaseException) -> JsonResponse:
     return _logged(response)
 
 
-def exception_handler(exc, context):
-    """DRF's EXCEPTION_HANDLER: every exception raised in an API view."""
-    from rest_framework.response import Response
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception raised in an API view, in one pass.
 
-    for exc_class, (status, code) in DOMAIN_ERRORS.items():
-        if isinstance(exc, exc_class):
-            headers = {}
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
-            if exc_class is InvalidProductId:
-                body = _validation_problem({"product_id": [str(exc)]})
-            else:
-                body = problem(status, code, str(exc))
-            set_rollback()
-            return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
-
+    Django's errors first (answered here, or turned into DRF's), then the domain
+    errors (each declares its status and code), then DRF's own; anything else
+    is a bug: logged with its traceback, answered with the one 500 problem.
+    """
     if isinstance(exc, RequestDataTooBig):  # the body was refused unread (DRF lets it through)
-        return Response(_payload_too_large_problem(), status=413, content_type=PROBLEM_CONTENT_TYPE)
-
+        return _problem_drf_response(_payload_too_large_problem())
     if isinstance(exc, DATABASE_UNAVAILABLE):  # in the view, or while authenticating
         body, headers = _database_unavailable(context["request"].path, exc)
         set_rollback()
-        response = Response(body, status=503, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
-        return _logged(response)
-
-    if isinstance(exc, DjangoValidationError):  # raised by services
+        return _logged(_problem_drf_response(body, headers))
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):  # raised by services
         exc = drf_exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return _problem_drf_response(domain_problem(exc), domain_headers(exc))
+
     response = drf_exception_handler(exc, context)
-    if response is None:
+    if response is None or not isinstance(exc, drf_exceptions.APIException):
         logger.exception("Unhandled error in %s", context["request"].path, exc_info=exc)
         set_rollback()
-        return Response(
-            problem(500, "server_error", "The server could not complete the request."),
-            status=500,
-            content_type=PROBLEM_CONTENT_TYPE,
-        )
-
-    if isinstance(exc, (Http404, DjangoPermissionDenied)):
-        exc = (
-            drf_exceptions.NotFound()
-            if isinstance(exc, Http404)
-            else drf_exceptions.PermissionDenied()
-        )
-    code = DRF_CODES.get(exc.default_code, exc.default_code)
+        return _problem_drf_response(problem(500, "server_error", SERVER_ERROR_DETAIL))
     if isinstance(exc, drf_exceptions.ValidationError):
         response.data = _validation_problem(exc.detail)
     else:
-        detail = exc.detail
+        detail: object = exc.detail
         if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
             detail = detail.get("detail", exc.default_detail)
         elif isinstance(detail, list):
             detail = " ".join(str(item) for item in detail)
+        code = DRF_CODES.get(exc.default_code, exc.default_code)
         response.data = problem(response.status_code, code, str(detail))
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def domain_problem(error: DomainError) -> dict[str, Any]:
+    """The problem a domain error answers: its status and code, its message as the detail."""
+    if error.field is not None:
+        return _validation_problem({error.field: [str(error)]})
+    return problem(error.status, error.code, str(error))
+
+
+def domain_headers(error: DomainError) -> dict[str, str]:
+    return {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+
+
+def _problem_drf_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
 class ProblemDetailsMiddleware:
@@ -245,7 +238,7 @@ class ProblemDetailsMiddleware:
         if isinstance(exception, SuspiciousOperation):
             return problem_response(400, "bad_request", "Bad request.")
         logger.exception("Unhandled error in %s", request.path)
-        return problem_response(500, "server_error", "The server could not complete the request.")
+        return problem_response(500, "server_error", SERVER_ERROR_DETAIL)
 
 
 # Handlers the URL conf installs for errors Django answers itself (DEBUG off).
@@ -291,4 +284,4 @@ def server_error(request):
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return _database_unavailable_response(request, exception)
-    return problem_response(500, "server_error", "The server could not complete the request.")
+    return problem_response(500, "server_error", SERVER_ERROR_DETAIL)

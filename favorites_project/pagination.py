@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -42,7 +44,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         return min(int(raw), self.max_page_size)
 
-    def get_page_number(self, request: Request, paginator=None) -> int | None:
+    # DRF's passes a paginator and answers a number or a string; this one is also called
+    # without one (the hand-written page query) and answers None for `last` then.
+    def get_page_number(  # type: ignore[override]
+        self, request: Request, paginator: Any = None
+    ) -> int | None:
         """`?page=`: a whole number from 1, or `last` (None here; the paginator's last page
         for DRF's querysets). Anything else, an empty value too, is a 404, as past the end."""
         raw = request.query_params.get(self.page_query_param)

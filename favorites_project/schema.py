@@ -20,7 +20,8 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    # A declared field, not the `errors` of a validated serializer (which this never is).
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors by field (only with `validation_error`).",

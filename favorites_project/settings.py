@@ -3,7 +3,7 @@
 Every value comes from the environment (a `.env` file beside manage.py is read
 when present; the real environment wins). With nothing set the service runs on
 the embedded default: SQLite, the bundled demo catalog and the local-memory
-cache. See DESIGN.md and .env.example for the variables.
+cache. The README's Configuration table lists the variables.
 """
 
 from datetime import timedelta

@@ -5,6 +5,7 @@ import io
 import logging
 import socket
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.util import setup_testing_defaults
 
@@ -43,6 +44,7 @@ def raw_request(
     with `Transfer-Encoding: chunked`).
     """
     parts = urlsplit(base_url)
+    assert parts.hostname is not None, base_url
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
         chunked = not isinstance(body, (bytes, bytearray))
@@ -84,7 +86,7 @@ def wsgi_request(application, method: str, path: str, environ: dict) -> tuple[st
     full_environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_X_FORWARDED_PROTO": "https"}
     full_environ.update(environ)
     setup_testing_defaults(full_environ)
-    started = {}
+    started: dict[str, Any] = {}
 
     def start_response(status, headers, exc_info=None):
         started.update(status=status, headers=dict(headers))

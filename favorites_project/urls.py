@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from catalog.products import catalog_status
 from favorites_project import docs, exceptions, health, metrics
 
 # The favorites first: the URL resolver tries patterns in order, and the favorites
@@ -19,7 +20,11 @@ urlpatterns = [
     path("api/docs/", docs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
-    path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path(
+        "health/ready",
+        health.ReadyView.as_view(catalog_status=catalog_status),
+        name="health-ready",
+    ),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # Anything else is a problem-details 404, DEBUG on or off (admin keeps its own).

@@ -4,7 +4,7 @@ reads and writes, and staff's own data, leave none."""
 import pytest
 
 from audit.models import StaffAccess
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from customers.tests.factories import CustomerFactory, StaffFactory
 from favorites.tests.factories import FavoriteFactory
 

@@ -1,40 +1,15 @@
-"""The catalog's HTTP edge, mocked with `responses`; a real Redis for cache tests."""
+"""Fixtures: the catalog's HTTP edge mocked with `responses`; a real Redis for cache tests.
+
+The helpers the tests import (URLs, answers, `called_urls`) are in `catalog.testing`.
+"""
 
 import uuid
 
 import pytest
 import redis
-import responses
 from django.test import override_settings
 
-from conftest import CATALOG_URL
-
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def luizalabs_page_url(page: int) -> str:
-    return f"{CATALOG_URL}/api/product/?page={page}"
-
-
-def fakestore_url(product_id: str) -> str:
-    return f"{CATALOG_URL}/products/{product_id}"
-
-
-def fakestore_product(product_id: int = 1, **fields) -> dict:
-    return {
-        "id": product_id,
-        "title": "Fjallraven - Foldsack No. 1 Backpack, Fits 15 Laptops",
-        "price": 109.95,
-        "description": "Your perfect pack for everyday use.",
-        "category": "men's clothing",
-        "image": "https://fakestoreapi.com/img/81fPKd-2AYL._AC_SL1500_.jpg",
-        "rating": {"rate": 3.9, "count": 120},
-        **fields,
-    }
-
-
-def called_urls(mock: responses.RequestsMock) -> list[str]:
-    return [call.request.url for call in mock.calls]
 
 
 @pytest.fixture

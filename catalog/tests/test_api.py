@@ -4,8 +4,8 @@ import pytest
 import requests
 
 from catalog.demo_data import load_records
-from catalog.tests.conftest import called_urls
-from conftest import PRODUCT_ID, luizalabs_url
+from catalog.testing import PRODUCT_ID, called_urls, luizalabs_url
+from favorites_project.testing import assert_problem
 
 LIST = "/api/v1/products/"
 
@@ -23,8 +23,7 @@ def client(auth_client, customer):
 def test_anonymous_callers_cannot_read_products(api_client, demo, url):
     response = api_client.get(url)
 
-    assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
+    assert_problem(response, 401, "not_authenticated")
 
 
 def test_a_customer_reads_a_product(client, demo):
@@ -44,10 +43,8 @@ def test_a_customer_reads_a_product(client, demo):
 def test_an_unknown_product_is_a_404_problem(client, demo):
     response = client.get(detail("00000000-0000-4000-8000-000000000000"))
 
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "not_found"
-    assert "00000000-0000-4000-8000-000000000000" in response.json()["detail"]
+    body = assert_problem(response, 404, "not_found")
+    assert "00000000-0000-4000-8000-000000000000" in body["detail"]
 
 
 @pytest.mark.parametrize("product_id", ["a" * 65, "%252e%252e", "bad%20id", "a.b"])
@@ -65,9 +62,7 @@ def test_a_catalog_that_is_down_is_a_503_with_retry_after(client, luizalabs):
 
     response = client.get(detail(PRODUCT_ID))
 
-    assert response.status_code == 503
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "catalog_unavailable"
+    assert_problem(response, 503, "catalog_unavailable")
     assert int(response["Retry-After"]) > 0
     assert called_urls(luizalabs) == [luizalabs_url()] * 3
 

@@ -10,7 +10,7 @@ import responses
 from django.core.cache import cache
 
 from catalog.products import CatalogUnavailable, ProductNotFound, catalog_status, product_get
-from conftest import CATALOG_URL, PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import CATALOG_URL, PRODUCT_ID, luizalabs_product, luizalabs_url
 
 
 @pytest.fixture

@@ -4,8 +4,15 @@ import pytest
 import requests
 
 from catalog.products import CatalogUnavailable, ProductNotFound, product_get
-from catalog.tests.conftest import called_urls, fakestore_product, fakestore_url
-from conftest import CATALOG_URL, PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import (
+    CATALOG_URL,
+    PRODUCT_ID,
+    called_urls,
+    fakestore_product,
+    fakestore_url,
+    luizalabs_product,
+    luizalabs_url,
+)
 
 
 def _ttls(client, prefix: str) -> dict[str, int]:

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.products import CatalogUnavailable, ProductNotFound, product_get, product_page
-from catalog.tests.conftest import called_urls, fakestore_product, fakestore_url
-from conftest import CATALOG_URL
+from catalog.testing import CATALOG_URL, called_urls, fakestore_product, fakestore_url
 
 LIST_URL = f"{CATALOG_URL}/products"
 

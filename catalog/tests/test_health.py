@@ -1,6 +1,6 @@
 """/health/ready reports the catalog, never fails because of it, never calls it."""
 
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 
 
 def test_readiness_reports_the_demo_catalog(api_client, db, demo):

@@ -7,7 +7,7 @@ import requests
 
 from catalog.client import redact_url
 from catalog.products import CatalogUnavailable, product_get
-from conftest import PRODUCT_ID, luizalabs_product
+from catalog.testing import PRODUCT_ID, luizalabs_product
 
 SECRET = "s3cr3t-Pa55"
 BASE_URL = f"http://catalog-user:{SECRET}@catalog.test"

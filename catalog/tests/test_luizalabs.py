@@ -8,8 +8,14 @@ import requests
 import responses
 
 from catalog.products import CatalogUnavailable, ProductNotFound, product_get, product_page
-from catalog.tests.conftest import called_urls, luizalabs_page_url
-from conftest import CATALOG_URL, PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import (
+    CATALOG_URL,
+    PRODUCT_ID,
+    called_urls,
+    luizalabs_page_url,
+    luizalabs_product,
+    luizalabs_url,
+)
 
 OTHER_ID = "6a512e6c-6627-d286-5d18-583558359ab6"
 

@@ -3,8 +3,7 @@
 import pytest
 
 from catalog.products import InvalidProductId, product_get, product_id_validate
-from catalog.tests.conftest import called_urls
-from conftest import CATALOG_URL, luizalabs_product
+from catalog.testing import CATALOG_URL, called_urls, luizalabs_product
 
 INJECTED_IDS = [
     "../admin",

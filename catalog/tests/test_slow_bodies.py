@@ -16,7 +16,7 @@ import pytest
 from django.core.cache import cache
 
 from catalog.products import CatalogUnavailable, ProductNotFound, product_get
-from conftest import PRODUCT_ID, luizalabs_product
+from catalog.testing import PRODUCT_ID, luizalabs_product
 
 BUDGET = 0.6
 READ_TIMEOUT = 0.4

@@ -2,13 +2,13 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from customers.models import Customer
+from customers.testing import PASSWORD
 
-PASSWORD = "correct-horse-battery-staple"
 # Hashed once: a real hash, without paying the hasher's cost for every customer built.
 PASSWORD_HASH = make_password(PASSWORD)
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 

@@ -8,6 +8,7 @@ from django.test import Client
 from customers.testing import admin_login, api_login, set_throttle_rates
 from customers.tests.factories import CustomerFactory, StaffFactory
 from customers.throttling import LoginAccountThrottle
+from favorites_project.testing import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -172,9 +173,7 @@ def test_thirty_admin_guesses_from_one_address_then_the_right_password_is_refuse
     right_password = admin_login(browser, staff.email)
 
     assert statuses == [200] * 10 + [429] * 20
-    assert right_password.status_code == 429
-    assert right_password["Content-Type"] == "application/problem+json"
-    assert right_password.json()["code"] == "throttled"
+    assert_problem(right_password, 429, "throttled")
     assert 0 < int(right_password["Retry-After"]) <= 60
     assert not is_logged_into_the_admin(browser)
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from customers.models import Customer
 from customers.services import EmailTaken, customer_create
 from customers.tests.factories import PASSWORD, CustomerFactory
+from favorites_project.testing import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +37,7 @@ def detail(ref):
 def test_anonymous_callers_get_401_on_every_customers_endpoint(api_client, customer, method, path):
     response = getattr(api_client, method)(path, {})
 
-    assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "not_authenticated"
+    assert_problem(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 

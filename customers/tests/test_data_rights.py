@@ -14,7 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from audit.models import StaffAccess
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from customers.cache import customer_get_cached
 from customers.models import Customer
 from customers.tests.factories import PASSWORD, CustomerFactory, StaffFactory
@@ -69,8 +69,8 @@ def personal_traces(customer_id: int, *, email: str, name: str) -> list[str]:
                     if text.filter(_text__icontains=value).exists():
                         found.append(f"{where} holds {value}")
                 for key in ("customer_id", "user_id"):
-                    for value in (customer_id, str(customer_id)):
-                        if manager.filter(**{f"{field.name}__{key}": value}).exists():
+                    for named in (customer_id, str(customer_id)):
+                        if manager.filter(**{f"{field.name}__{key}": named}).exists():
                             found.append(f"{where}.{key}")
             elif isinstance(field, (models.CharField, models.TextField)):
                 for value in (email, name):

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from customers.testing import set_throttle_rates
 from customers.tests.factories import PASSWORD, CustomerFactory
+from favorites_project.testing import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,8 @@ def test_changing_ones_own_email_without_the_right_current_password_is_400(
 
     response = getattr(auth_client(customer), method)(ME, data)
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "validation_error"
-    assert list(response.json()["errors"]) == ["current_password"]
+    body = assert_problem(response, 400, "validation_error")
+    assert list(body["errors"]) == ["current_password"]
     assert_unchanged(customer)
 
 

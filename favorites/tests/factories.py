@@ -1,12 +1,14 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
 from favorites.models import Favorite
 
 
-class FavoriteFactory(factory.django.DjangoModelFactory):
+class FavoriteFactory(factory.django.DjangoModelFactory[Favorite]):
     class Meta:
         model = Favorite
 
@@ -21,3 +23,14 @@ class FavoriteFactory(factory.django.DjangoModelFactory):
     brand = factory.Faker("company")
     price_when_added = factory.LazyAttribute(lambda favorite: Decimal(favorite.price))
     available = True
+
+
+# When a stale favorite was added and last refreshed.
+LONG_AGO = timezone.now() - timedelta(days=2)
+
+
+def stale_favorite(product_id: str | None = None, **fields: object) -> Favorite:
+    """A favorite added and last refreshed `LONG_AGO` (any other field as given)."""
+    if product_id is not None:
+        fields["product_id"] = product_id
+    return FavoriteFactory.create(refreshed_at=LONG_AGO, created_at=LONG_AGO, **fields)

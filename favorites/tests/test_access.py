@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.tests.factories import FavoriteFactory
 

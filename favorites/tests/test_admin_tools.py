@@ -8,7 +8,7 @@ import redis
 from django.contrib.messages import get_messages
 from django.utils.text import Truncator
 
-from conftest import PRODUCT_ID, luizalabs_product, luizalabs_url
+from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from customers.cache import customer_data_version
 from customers.tests.factories import CustomerFactory, StaffFactory
 from favorites.admin import TITLE_CHARACTERS

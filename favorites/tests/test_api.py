@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from catalog.products import product_page
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.tests.conftest import money
+from favorites.testing import money
 from favorites.tests.factories import FavoriteFactory
+from favorites_project.testing import assert_problem
 
 PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
 LIST_URL = "/api/v1/customers/me/favorites/"
@@ -29,15 +30,6 @@ FAVORITE_FIELDS = {
 
 def detail_url(product_id: str, customer_ref: str = "me") -> str:
     return f"/api/v1/customers/{customer_ref}/favorites/{product_id}/"
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 
 CLIENTS = 20

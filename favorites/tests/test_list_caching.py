@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.products import Product
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from customers.cache import customer_data_version, customer_get_cached
 from favorites.models import Favorite
 from favorites.serializers import FavoriteSerializer
@@ -272,7 +272,7 @@ def _admin_client(staff) -> Client:
 def test_a_version_made_before_the_write_commits_is_retired_at_commit(customer):
     favorite = FavoriteFactory(customer=customer)
 
-    def version() -> str:
+    def version():
         return customer_data_version(customer=customer_get_cached(customer_id=customer.pk))
 
     before = version()

@@ -8,41 +8,32 @@ import subprocess
 import sys
 import termios
 import time
-from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.core.management import CommandError
 
 from catalog.products import product_page
 from favorites.models import Favorite
-from favorites.tests.factories import FavoriteFactory
+from favorites.testing import refresh
+from favorites.tests.factories import LONG_AGO, FavoriteFactory, stale_favorite
 
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LONG_AGO = timezone.now() - timedelta(days=2)
 VANISHED = "00000000-dead-4000-8000-000000000000"
+# What the catalog will change: a refreshed favorite no longer shows it.
+STALE_SNAPSHOT = {
+    "price": Decimal("0.01"),
+    "price_when_added": Decimal("0.01"),
+    "title": "Stale title",
+}
 
 
 def catalog_products(count: int):
     return product_page(1).products[:count]
-
-
-def stale_favorite(product_id: str, **fields) -> Favorite:
-    return FavoriteFactory(
-        product_id=product_id,
-        price=Decimal("0.01"),
-        price_when_added=Decimal("0.01"),
-        title="Stale title",
-        refreshed_at=LONG_AGO,
-        created_at=LONG_AGO,
-        **fields,
-    )
 
 
 # The list keeps working while the catalog is down.
@@ -104,17 +95,11 @@ def test_adding_a_product_from_the_mock_catalog_snapshots_it(catalog, auth_clien
 # The refresh command.
 
 
-def refresh(*args: str) -> str:
-    out = StringIO()
-    call_command("refresh_favorites", *args, stdout=out)
-    return out.getvalue()
-
-
 @pytest.mark.django_db
 def test_refresh_against_the_mock_catalog_updates_prices_and_marks_vanished_products(catalog):
     products = catalog_products(3)
-    changed = [stale_favorite(product.id) for product in products]
-    vanished = stale_favorite(VANISHED)
+    changed = [stale_favorite(product.id, **STALE_SNAPSHOT) for product in products]
+    vanished = stale_favorite(VANISHED, **STALE_SNAPSHOT)
 
     output = refresh()
 
@@ -133,7 +118,7 @@ def test_refresh_against_the_mock_catalog_updates_prices_and_marks_vanished_prod
 @pytest.mark.django_db
 def test_refresh_while_the_mock_catalog_fails_touches_nothing_and_a_rerun_finishes(catalog):
     products = catalog_products(2)
-    favorites = [stale_favorite(product.id) for product in products]
+    favorites = [stale_favorite(product.id, **STALE_SNAPSHOT) for product in products]
     catalog.set_faults(status=500)
 
     with pytest.raises(CommandError, match="2 product lookup"):
@@ -174,7 +159,7 @@ def refresh_env(catalog) -> dict:
 @pytest.mark.django_db(transaction=True)
 def test_on_a_terminal_the_refresh_shows_a_progress_bar_and_otherwise_only_a_summary(catalog):
     for product in catalog_products(3):
-        stale_favorite(product.id)
+        stale_favorite(product.id, **STALE_SNAPSHOT)
     command = [sys.executable, "manage.py", "refresh_favorites", "--stale-after", "0"]
     controller, terminal = os.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
@@ -219,7 +204,7 @@ def _read(fd: int) -> bytes:
 def test_an_interrupted_refresh_keeps_what_it_finished_and_a_rerun_does_the_rest(catalog):
     products = catalog_products(12)
     for product in products:
-        stale_favorite(product.id)
+        stale_favorite(product.id, **STALE_SNAPSHOT)
     catalog.set_faults(latency_ms=250)
     command = [sys.executable, "manage.py", "refresh_favorites", "--workers", "1"]
     process = subprocess.Popen(

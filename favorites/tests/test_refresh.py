@@ -8,24 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
-from favorites.tests.conftest import money
-from favorites.tests.factories import FavoriteFactory
+from favorites.testing import money, refresh
+from favorites.tests.factories import LONG_AGO, FavoriteFactory, stale_favorite
 
 pytestmark = pytest.mark.django_db
-
-LONG_AGO = timezone.now() - timedelta(days=2)
-
-
-def refresh(*args: str) -> str:
-    out = StringIO()
-    call_command("refresh_favorites", *args, stdout=out)
-    return out.getvalue()
-
-
-def stale_favorite(**fields) -> Favorite:
-    return FavoriteFactory(refreshed_at=LONG_AGO, created_at=LONG_AGO, **fields)
 
 
 def test_refresh_updates_changed_snapshots_but_never_the_price_when_added(catalog_http):

@@ -7,10 +7,10 @@ from django.db import connection
 from django.http import Http404
 
 from catalog.products import InvalidProductId, ProductNotFound
-from conftest import luizalabs_product, luizalabs_url
+from catalog.testing import luizalabs_product, luizalabs_url
 from favorites.models import Favorite
 from favorites.services import FavoriteAlreadyExists, favorite_add, favorite_remove
-from favorites.tests.conftest import money
+from favorites.testing import money
 from favorites.tests.factories import FavoriteFactory
 
 PRODUCT_ID = "2b505fab-d865-e164-345d-6c26ac6f5d52"

@@ -129,3 +129,21 @@ def test_the_probes_answer_on_loopback_whatever_allowed_hosts_says(api_client):
     response = api_client.get("/health/live", HTTP_HOST="127.0.0.1:8000")
 
     assert response.status_code == 200
+
+
+@pytest.mark.urls("favorites_project.tests.urls_with_failing_view")
+def test_a_new_domain_error_is_answered_by_its_own_status_code_and_retry_after(api_client):
+    response = api_client.get("/api/v1/shelf/")
+
+    body = assert_problem(response, 409, "shelf_full")
+    assert body["detail"] == "The shelf holds 3 things at most."
+    assert response["Retry-After"] == "12"
+
+
+@pytest.mark.urls("favorites_project.tests.urls_with_failing_view")
+def test_a_domain_error_about_one_field_is_a_validation_error_naming_it(api_client):
+    response = api_client.get("/api/v1/quota/")
+
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"] == {"quota": ["A quota is a whole number."]}
+    assert "Retry-After" not in response

@@ -3,6 +3,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from favorites_project.testing import assert_problem
+
 
 def sample(text: str, name: str, **labels) -> float:
     """The value of one sample in Prometheus text format (0 when absent)."""
@@ -47,8 +49,7 @@ def test_metrics_need_the_token_when_one_is_set(client, settings):
     wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer nope")
     allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
 
-    assert refused.status_code == 401
-    assert refused["Content-Type"] == "application/problem+json"
+    assert_problem(refused, 401, "not_authenticated")
     assert wrong.status_code == 401
     assert allowed.status_code == 200
     assert allowed["Content-Type"].startswith("text/plain")

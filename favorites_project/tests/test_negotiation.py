@@ -2,6 +2,8 @@
 
 import pytest
 
+from favorites_project.testing import assert_problem
+
 ME = "/api/v1/customers/me/"
 
 
@@ -19,8 +21,7 @@ def test_a_client_that_takes_json_gets_json(customer, auth_client, accept):
 def test_a_client_that_takes_only_html_gets_406(customer, auth_client):
     response = auth_client(customer).get(ME, HTTP_ACCEPT="text/html")
 
-    assert response.status_code == 406
-    assert response["Content-Type"] == "application/problem+json"
+    assert_problem(response, 406, "not_acceptable")
 
 
 def test_the_schema_still_answers_in_the_format_asked(client, db):
