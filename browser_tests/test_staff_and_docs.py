@@ -217,6 +217,7 @@ def test_staff_and_developers_use_the_admin_and_the_docs_without_leaving_the_mac
 
     assert outside == []
     # The watch saw the pages' own requests: the static files, the schema, the API call.
+    assert any("/static/drf_spectacular_sidecar/swagger-ui-dist/" in url for url in routed)
     assert any("/static/drf_spectacular_sidecar/redoc/" in url for url in routed)
     assert any("/api/v1/customers/me/favorites/" in url for url in routed)
     assert "Traceback" not in server.log_text()
