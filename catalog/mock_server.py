@@ -15,7 +15,9 @@ Faults are switched on at run time and apply to the product routes only:
 
 `rate` (default 1.0) is the share of product requests affected; an affected
 request waits `latency_ms`, then hangs, answers `status`, or answers a
-truncated JSON body, in that order of precedence. `GET /health` is never
+truncated JSON body, in that order of precedence. `"products": {"<id>": {...}}`
+gives single products faults of their own (the same fields), in place of the
+others, so one test can have one product fail and another hang. `GET /health` is never
 affected. This module does not need Django.
 """
 
@@ -76,10 +78,16 @@ class Faults:
         release.wait(HANG_SECONDS)
 
 
-def validate_faults(data: Any) -> dict[str, Any]:
+def validate_faults(data: Any, *, nested: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("faults are a JSON object")
     for name, value in data.items():
+        if name == "products" and not nested:
+            if not isinstance(value, dict):
+                raise ValueError("products maps product ids to faults")
+            for product_faults in value.values():
+                validate_faults(product_faults, nested=True)
+            continue
         kinds = FAULT_FIELDS.get(name)
         if kinds is None:
             raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULT_FIELDS)}")
@@ -142,6 +150,10 @@ class MockCatalog:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         self.faults.count_request()
         faults = self.faults.current()
+        by_product = faults.pop("products", {})
+        product_id = path.rstrip("/").rsplit("/", 1)[-1]
+        if product_id in by_product:
+            faults = by_product[product_id]
         if faults and random.random() < faults.get("rate", 1.0):
             if faults.get("latency_ms"):
                 time.sleep(faults["latency_ms"] / 1000)

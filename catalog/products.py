@@ -54,8 +54,9 @@ class CatalogStatus(TypedDict):
     reachable: bool | None
 
 
-def product_get(product_id: str) -> Product:
-    """The product, from the cache or the catalog.
+def product_get(product_id: str, *, fresh: bool = False) -> Product:
+    """The product, from the cache or the catalog (`fresh`: from the catalog, whatever the
+    cache holds; its answer then replaces the cached one).
 
     Raises `InvalidProductId` (before any network call), `ProductNotFound`, or
     `CatalogUnavailable` (its `retry_after` says when to try again).
@@ -67,7 +68,7 @@ def product_get(product_id: str) -> Product:
         product = provider.get(product_id)
     else:
         key = caching.key(provider, "product", product_id)
-        cached = caching.read(key)
+        cached = None if fresh else caching.read(key)
         if cached is not None:
             product = Product(**cached["product"]) if cached["found"] else None
         else:

@@ -18,26 +18,28 @@ TITLE_CHARACTERS = 32
 
 
 def price_change(favorite: Favorite) -> str:
-    """The change since the favorite was added: amount and percent, a drop marked ▼."""
-    change = favorite.price - favorite.price_when_added
+    """The change since the favorite was added: amount and percent (as the API gives them),
+    a drop marked ▼."""
+    change, percent = favorite.price_change, favorite.price_change_percent
     if not change:
         return format_html('<span class="price-unchanged">{}</span>', "-")
-    percent = (
-        f" ({change / favorite.price_when_added * 100:+.1f} %)" if favorite.price_when_added else ""
-    )
+    shown_percent = "" if percent is None else f" ({percent:+.1f} %)"
     if change < 0:
         return format_html(
             '<strong class="price-dropped" style="color: #1a7f37">▼ {}{}</strong>',
             f"{change:.2f}",
-            percent,
+            shown_percent,
         )
     return format_html(
-        '<span class="price-rose" style="color: #b3261e">▲ +{}{}</span>', f"{change:.2f}", percent
+        '<span class="price-rose" style="color: #b3261e">▲ +{}{}</span>',
+        f"{change:.2f}",
+        shown_percent,
     )
 
 
 def _with_price_change(queryset: QuerySet[Favorite]) -> QuerySet[Favorite]:
-    return queryset.annotate(price_change=F("price") - F("price_when_added"))
+    # Named apart from Favorite.price_change (a property): for sorting the changelist.
+    return queryset.annotate(price_change_amount=F("price") - F("price_when_added"))
 
 
 @admin.register(Favorite)
@@ -94,7 +96,7 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
             Truncator(favorite.title).chars(TITLE_CHARACTERS),
         )
 
-    @admin.display(description="price change since added", ordering="price_change")
+    @admin.display(description="price change since added", ordering="price_change_amount")
     def price_change_display(self, favorite: Favorite) -> str:
         return price_change(favorite)
 

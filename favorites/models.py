@@ -1,5 +1,9 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import NullIf
 from django.utils import timezone
 
 # What a favorite copies from the catalog's product, and what the API shows of it.
@@ -12,6 +16,31 @@ API_FIELDS = (
     "created_at",
     "refreshed_at",
 )
+# Derived from the price and the price when added, beside every favorite the API shows.
+PRICE_CHANGE_FIELDS = ("price_change", "price_change_percent")
+
+# The price's change since it was added, as a fraction of the price then: the order of
+# `?ordering=price_change_percent` (the biggest drop first). The list's statements spell
+# the same expression, so PostgreSQL reads it from the favorite_customer_price_change index.
+PRICE_CHANGE_RATIO_SQL = '("price" - "price_when_added") / NULLIF("price_when_added", 0)'
+_PERCENT = Decimal("0.1")
+
+
+def price_change(price: Decimal, price_when_added: Decimal) -> tuple[Decimal, Decimal | None]:
+    """The price minus the price when added, and that as a percentage of the price when
+    added to one decimal (negative when cheaper; None when the price then was 0)."""
+    change = price - price_when_added
+    if not price_when_added:
+        return change, None
+    return change, (change * 100 / price_when_added).quantize(_PERCENT, rounding=ROUND_HALF_UP)
+
+
+def with_price_change(row: dict) -> dict:
+    """A favorite's row (a dict of API_FIELDS) with its PRICE_CHANGE_FIELDS added."""
+    row["price_change"], row["price_change_percent"] = price_change(
+        row["price"], row["price_when_added"]
+    )
+    return row
 
 
 class Favorite(models.Model):
@@ -64,7 +93,65 @@ class Favorite(models.Model):
             ),
             # The refresh updates every snapshot of one product at once.
             models.Index(fields=["product_id"], name="favorite_product_id"),
+            # The list's other orderings (favorites/selectors.py), each read in order.
+            models.Index(fields=["customer", "price", "id"], name="favorite_customer_price"),
+            models.Index(fields=["customer", "title", "id"], name="favorite_customer_title"),
+            models.Index(
+                F("customer"),
+                (F("price") - F("price_when_added")) / NullIf(F("price_when_added"), Value(0)),
+                F("id"),
+                name="favorite_customer_price_change",
+            ),
+            # ?price_dropped=true in the default order: only the favorites now cheaper.
+            models.Index(
+                fields=["customer", "-created_at", "-id"],
+                name="favorite_customer_dropped",
+                condition=Q(price__lt=F("price_when_added")),
+            ),
         ]
 
     def __str__(self):
         return f"{self.product_id} ({self.title})"
+
+    @property
+    def price_change(self) -> Decimal:
+        return price_change(self.price, self.price_when_added)[0]
+
+    @property
+    def price_change_percent(self) -> Decimal | None:
+        return price_change(self.price, self.price_when_added)[1]
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a request sent with an `Idempotency-Key`, kept so that a replay
+    within `IDEMPOTENCY_KEY_TTL` gets it again instead of doing the work twice.
+
+    The unique constraint on (customer, key) lets one request at a time hold a key:
+    the first inserts the record (no `status` yet: in progress), the others find it.
+    """
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+        db_index=False,
+    )
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path and the body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The answer's JSON as it was sent, byte for byte (jsonb would reorder its keys).
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "key"], name="idempotency_customer_key"),
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], name="idempotency_expires_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.status or 'in progress'})"

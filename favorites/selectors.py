@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from psycopg.types.datetime import TimestamptzLoader
 
 from customers.models import Customer
-from favorites.models import API_FIELDS, Favorite
+from favorites.models import API_FIELDS, PRICE_CHANGE_RATIO_SQL, Favorite
 
 
 # The list is the service's hot path, so its statements are written once, here,
@@ -105,3 +105,148 @@ def favorite_product_ids_to_refresh(
     if product_ids is not None:
         favorites = favorites.filter(product_id__in=list(product_ids))
     return list(favorites.order_by("product_id").values_list("product_id", flat=True).distinct())
+
+
+# Lookup: what a product grid shows of each favorite.
+LOOKUP_FIELDS = ("product_id", "created_at", "price_when_added", "price")
+
+
+def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str, dict | None]:
+    """Each asked id -> its favorite's created_at, price_when_added and price, or None
+    when the product is not among the customer's favorites. One query, however many ids."""
+    asked = dict.fromkeys(product_ids)
+    if connection.vendor == "postgresql":
+        # One array parameter rather than a queryset's `IN` of up to 200: a storefront asks
+        # this for every product grid, and compiling the queryset cost more than running it.
+        # It reads the favorite_customer_product_unique index.
+        with connection.cursor() as cursor:
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+            cursor.execute(_LOOKUP_STATEMENT, [customer_id, list(asked)])
+            rows = cursor.fetchall()
+    else:
+        rows = Favorite.objects.filter(
+            customer_id=customer_id, product_id__in=list(asked)
+        ).values_list(*LOOKUP_FIELDS)
+    for product_id, created_at, price_when_added, price in rows:
+        asked[product_id] = {
+            "created_at": created_at,
+            "price_when_added": price_when_added,
+            "price": price,
+        }
+    return asked
+
+
+_LOOKUP_STATEMENT = (
+    f'SELECT {", ".join(LOOKUP_FIELDS)} FROM "{Favorite._meta.db_table}" '
+    'WHERE "customer_id" = %s AND "product_id" = ANY(%s)'
+)
+
+
+# The list's other orderings and filters (`?ordering=`, `?price_dropped=`, `?search=`):
+# statements of their own, each reading an index that delivers its order (docs/performance.md).
+ORDERINGS = {
+    "-created_at": '"created_at" DESC, "id" DESC',
+    "created_at": '"created_at" ASC, "id" ASC',
+    "price": '"price" ASC, "id" ASC',
+    "-price": '"price" DESC, "id" DESC',
+    # The biggest drop first: the most negative change ratio (favorite_customer_price_change).
+    "price_change_percent": f'{PRICE_CHANGE_RATIO_SQL} ASC, "id" ASC',
+    "title": '"title" ASC, "id" ASC',
+}
+DEFAULT_ORDERING = "-created_at"
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class FavoriteListQuery:
+    """How a list is asked for; the default one is served by `favorite_page`."""
+
+    available: bool | None = None
+    ordering: str = DEFAULT_ORDERING
+    price_dropped: bool = False
+    search: str = ""
+
+    @property
+    def is_plain(self) -> bool:
+        """Served by the hand-written statements of the hot path."""
+        return self.ordering == DEFAULT_ORDERING and not self.price_dropped and not self.search
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@cache
+def _query_statements(
+    vendor: str, ordering: str, available: bool, price_dropped: bool, search: bool
+) -> tuple[str, str]:
+    """(page, count) for one shape of list query; parameters: the customer, then the
+    availability, then the search pattern twice, then (page only) limit and offset."""
+    table = connection.ops.quote_name(Favorite._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in API_FIELDS)
+    where = ['"customer_id" = %s']
+    if available:
+        where.append('"available" = %s')
+    if price_dropped:
+        where.append('"price" < "price_when_added"')  # the favorite_customer_dropped predicate
+    if search:
+        like = "ILIKE %s" if vendor == "postgresql" else "LIKE %s ESCAPE '\\'"
+        where.append(f'("title" {like} OR "brand" {like})')
+    condition = " AND ".join(where)
+    return (
+        f"SELECT {columns} FROM {table} WHERE {condition} "
+        f"ORDER BY {ORDERINGS[ordering]} LIMIT %s OFFSET %s",
+        f"SELECT COUNT(*) FROM {table} WHERE {condition}",
+    )
+
+
+def _query_params(customer_id: int, query: FavoriteListQuery) -> list:
+    params: list = [customer_id]
+    if query.available is not None:
+        params.append(query.available)
+    if query.search:
+        params += [_like_pattern(query.search)] * 2
+    return params
+
+
+def _query_statement_for(query: FavoriteListQuery) -> tuple[str, str]:
+    return _query_statements(
+        connection.vendor,
+        query.ordering,
+        query.available is not None,
+        query.price_dropped,
+        bool(query.search),
+    )
+
+
+def favorite_query_page(
+    *, customer_id: int, query: FavoriteListQuery, offset: int, limit: int
+) -> list[dict]:
+    """Up to `limit` of the customer's favorites from `offset`, as `query` orders and
+    filters them, as dicts (the plain query: `favorite_page`)."""
+    if query.is_plain:
+        return favorite_page(
+            customer_id=customer_id, available=query.available, offset=offset, limit=limit
+        )
+    page, _ = _query_statement_for(query)
+    statements = _list_statements(connection.vendor, False)
+    with connection.cursor() as cursor:
+        cursor.execute(page, [*_query_params(customer_id, query), limit, offset])
+        rows = cursor.fetchall()
+    if statements.converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for index, column, functions in statements.converters:
+                for function in functions:
+                    row[index] = function(row[index], column, connection)
+    return [dict(zip(API_FIELDS, row, strict=True)) for row in rows]
+
+
+def favorite_query_count(*, customer_id: int, query: FavoriteListQuery) -> int:
+    if query.is_plain:
+        return favorite_count(customer_id=customer_id, available=query.available)
+    _, count = _query_statement_for(query)
+    with connection.cursor() as cursor:
+        cursor.execute(count, _query_params(customer_id, query))
+        return cursor.fetchone()[0]

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -28,25 +29,46 @@ class FavoriteAlreadyExists(DomainError):
         self.product_id = product_id
 
 
+class FavoritesLimitReached(DomainError):
+    """The customer's list already holds `FAVORITES_MAX_PER_CUSTOMER` favorites."""
+
+    status = 422
+    code = "favorites_limit_reached"
+
+    def __init__(self, limit: int):
+        super().__init__(f"This customer's list already holds its limit of {limit} favorites.")
+        self.limit = limit
+
+
 def _snapshot(product: Product) -> dict:
     """The catalog data a favorite keeps, as model field values (the Product's names)."""
     return {field: getattr(product, field) for field in SNAPSHOT_FIELDS}
 
 
-def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
+def favorite_add(
+    *, customer: Customer, product_id: str, product: Product | None = None
+) -> Favorite:
     """Add a product to the customer's favorites, snapshotting it from the catalog.
 
-    Raises `FavoriteAlreadyExists` (without asking the catalog when the row is
-    already there), or the catalog's `InvalidProductId`, `ProductNotFound` and
-    `CatalogUnavailable`. Nothing is written unless the favorite is returned.
+    `product`, when given, is the catalog's answer for `product_id` already fetched (the
+    bulk change looks its products up together): then the catalog is not called again.
+    Raises `FavoriteAlreadyExists` (without asking the catalog when the row is already
+    there), `FavoritesLimitReached`, or the catalog's `InvalidProductId`,
+    `ProductNotFound` and `CatalogUnavailable`. Nothing is written unless the favorite
+    is returned.
     """
     catalog.product_id_validate(product_id)
+    limit = settings.FAVORITES_MAX_PER_CUSTOMER
     if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
         raise FavoriteAlreadyExists(product_id)
+    # A full list is refused before the catalog is asked; the check that counts is below.
+    if Favorite.objects.filter(customer=customer).count() >= limit:
+        raise FavoritesLimitReached(limit)
 
     # The catalog may be slow: ask it before any transaction is open, so no
     # database connection sits idle in a transaction while we wait.
-    product = catalog.product_get(product_id)
+    if product is None:
+        product = catalog.product_get(product_id)
 
     snapshot = _snapshot(product)
     favorite = Favorite(
@@ -56,9 +78,18 @@ def favorite_add(*, customer: Customer, product_id: str) -> Favorite:
         available=True,
         **snapshot,
     )
-    # The unique constraint decides concurrent adds of the same product.
+    # The unique constraint decides concurrent adds of the same product; the customer's
+    # row, locked for the transaction, makes concurrent adds to one list count one at a
+    # time, so none can take it past the limit.
     try:
         with transaction.atomic():
+            list(
+                Customer.objects.select_for_update(no_key=True)
+                .filter(pk=customer.pk)
+                .values_list("pk", flat=True)
+            )
+            if Favorite.objects.filter(customer=customer).count() >= limit:
+                raise FavoritesLimitReached(limit)
             favorite.save(force_insert=True)
             customer_data_changed(customer_ids=[customer.pk])
     except IntegrityError:
@@ -108,6 +139,22 @@ class RefreshSummary:
         )
 
 
+def _snapshots_update(favorites: QuerySet[Favorite], product: Product | None) -> RefreshOutcome:
+    """Bring these snapshots (all of one product) up to what the catalog answered; inside
+    the caller's transaction. `product` None: the catalog no longer has it."""
+    now = timezone.now()
+    if product is None:
+        favorites.update(available=False, refreshed_at=now)
+        return "unavailable"
+    snapshot = _snapshot(product)
+    differs = ~Q(available=True)
+    for field, value in snapshot.items():
+        differs |= ~Q(**{field: value})
+    changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
+    favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
+    return "updated" if changed else "unchanged"
+
+
 def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> RefreshOutcome:
     """Bring every snapshot of one product up to date, in one transaction.
 
@@ -115,23 +162,37 @@ def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> R
     longer has the product: then the favorites are marked unavailable (never
     deleted) until the product comes back. `price_when_added` never changes.
     """
-    now = timezone.now()
     favorites = Favorite.objects.filter(product_id=product_id)
     with transaction.atomic():
         # Every snapshot of the product changes (refreshed_at at least): so does each list.
         customer_data_changed(
             customer_ids=favorites.values_list("customer_id", flat=True).distinct()
         )
-        if product is None:
-            favorites.update(available=False, refreshed_at=now)
-            return "unavailable"
-        snapshot = _snapshot(product)
-        differs = ~Q(available=True)
-        for field, value in snapshot.items():
-            differs |= ~Q(**{field: value})
-        changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
-        favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
-    return "updated" if changed else "unchanged"
+        return _snapshots_update(favorites, product)
+
+
+def favorite_refresh(*, customer: Customer, product_id: str) -> Favorite:
+    """Re-read one of the customer's favorites from the catalog now and update its snapshot.
+
+    The catalog is asked past the product cache, before any transaction is open. As
+    `refresh_favorites` does: `price_when_added` never changes, and a product the catalog
+    no longer has is marked unavailable. Raises Http404 when the product is not among the
+    customer's favorites, `CatalogUnavailable` (the snapshot is left as it was).
+    """
+    favorites = Favorite.objects.filter(customer=customer, product_id=product_id)
+    if not favorites.exists():
+        raise Http404(f"Product {product_id} is not in this customer's favorites.")
+    try:
+        product = catalog.product_get(product_id, fresh=True)
+    except catalog.ProductNotFound:
+        product = None
+    with transaction.atomic():
+        customer_data_changed(customer_ids=[customer.pk])
+        _snapshots_update(favorites, product)
+    favorite = favorites.first()
+    if favorite is None:  # removed while the catalog answered
+        raise Http404(f"Product {product_id} is not in this customer's favorites.")
+    return favorite
 
 
 # The admin's "refresh now" waits for the catalog in the request: a bounded number of products.
@@ -139,7 +200,8 @@ REFRESH_NOW_LIMIT = 100
 
 
 def favorites_refresh_now(*, product_ids: Iterable[str]) -> RefreshSummary:
-    """Re-read these products from the catalog now and refresh every snapshot of each.
+    """Re-read these products from the catalog now (past the product cache) and refresh
+    every snapshot of each.
 
     A product the catalog no longer has marks its favorites unavailable; one whose
     lookup fails leaves them as they were (counted as `failed`).
@@ -147,7 +209,7 @@ def favorites_refresh_now(*, product_ids: Iterable[str]) -> RefreshSummary:
     summary = RefreshSummary()
     for product_id in sorted(set(product_ids))[:REFRESH_NOW_LIMIT]:
         try:
-            product = catalog.product_get(product_id)
+            product = catalog.product_get(product_id, fresh=True)
         except catalog.ProductNotFound:
             product = None
         except (catalog.CatalogUnavailable, catalog.InvalidProductId):

@@ -1,10 +1,13 @@
+import json
 import zlib
 from typing import cast
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from audit.models import StaffAccess
@@ -13,13 +16,30 @@ from catalog.products import PRODUCT_ID_PATTERN
 from customers.cache import customer_data_version
 from customers.models import Customer
 from customers.selectors import customer_get_for
-from favorites.selectors import favorite_count, favorite_get, favorite_page
+from customers.throttling import ScopedRateThrottle
+from favorites import idempotency
+from favorites.batch import favorites_batch
+from favorites.models import with_price_change
+from favorites.selectors import (
+    FavoriteListQuery,
+    favorite_get,
+    favorite_lookup,
+    favorite_query_count,
+    favorite_query_page,
+)
 from favorites.serializers import (
+    BATCH_MAX_IDS,
+    LOOKUP_MAX_IDS,
+    FavoriteBatchResultSerializer,
+    FavoriteBatchSerializer,
     FavoriteCreateSerializer,
     FavoriteListQuerySerializer,
+    FavoriteLookupResultSerializer,
+    FavoriteLookupSerializer,
     FavoriteSerializer,
 )
-from favorites.services import favorite_add, favorite_remove
+from favorites.services import favorite_add, favorite_refresh, favorite_remove
+from favorites_project.renderers import dumps
 from favorites_project.schema import problem
 
 CUSTOMER_ID = OpenApiParameter(
@@ -43,7 +63,54 @@ RETRY_AFTER = OpenApiParameter(
     response=[503],
     description="Seconds to wait before trying again.",
 )
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[ -~]{1,255}$",
+    description=(
+        "Up to 255 printable characters, new for each distinct request. Sent again with the "
+        "same request within 24 hours, the first successful answer is replayed unchanged "
+        "(with `Idempotent-Replayed: true`) and nothing is done again."
+    ),
+)
 NOT_FOUND = problem("No such customer, not yours to see, or not among its favorites (`not_found`).")
+CATALOG_UNAVAILABLE = problem(
+    "The catalog could not answer (`catalog_unavailable`); try again after `Retry-After` seconds."
+)
+IDEMPOTENCY_ERRORS = {
+    409: problem(
+        "A request with this `Idempotency-Key` is still running (`request_in_progress`); "
+        "send it again after `Retry-After` seconds for its answer."
+    ),
+    422: problem(
+        "This `Idempotency-Key` was used for a different request (`idempotency_key_reused`)."
+    ),
+}
+FAVORITE_EXAMPLE = {
+    "product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f",
+    "title": "Cadeira para Auto Iseos Bébé Confort Earth Brown",
+    "image_url": "https://images.catalog.example.com/products/1bf0f365.jpg",
+    "price": "1529.10",
+    "review_score": 4.5,
+    "brand": "bébé confort",
+    "price_when_added": "1699.00",
+    "available": True,
+    "created_at": "2026-11-27T22:16:18.843807Z",
+    "refreshed_at": "2026-11-28T03:00:02.120044Z",
+    "price_change": "-169.90",
+    "price_change_percent": "-10.0",
+}
+
+
+class FavoriteRefreshThrottle(ScopedRateThrottle):
+    """On-demand re-syncs per caller, at `FAVORITE_REFRESH_THROTTLE_RATE` (read at each call)."""
+
+    scope_attr = "refresh_throttle_scope"
+
+    def get_rate(self):
+        return settings.FAVORITE_REFRESH_THROTTLE_RATE
 
 
 @extend_schema(tags=["favorites"], parameters=[CUSTOMER_ID])
@@ -51,6 +118,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     """A customer's favorite products. Staff: any customer; a customer: only itself."""
 
     serializer_class = FavoriteSerializer
+    refresh_throttle_scope = "favorite_refresh"  # FavoriteRefreshThrottle's scope
 
     def get_customer(self) -> Customer:
         actor = cast(Customer, self.request.user)  # authenticated: the default permission
@@ -65,26 +133,35 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         responses={
             200: FavoriteSerializer(many=True),
             400: problem(
-                "`available` is not `true` or `false`, or `page_size` is not a whole number "
-                "from 1 (`validation_error`)."
+                "`available` or `price_dropped` is not `true` or `false`, `ordering` is not "
+                "one of its values, `search` is over 100 characters, or `page_size` is not a "
+                "whole number from 1 (`validation_error`)."
             ),
         },
+        examples=[
+            OpenApiExample(
+                "A page",
+                value={"count": 1, "next": None, "previous": None, "results": [FAVORITE_EXAMPLE]},
+                response_only=True,
+            )
+        ],
         description=(
-            "The customer's favorites, newest first, from the local snapshots: "
-            "this never calls the catalog, so it keeps working while the catalog is down. "
-            "Answers carry an `ETag`; send it back as `If-None-Match` and an unchanged "
-            "page is a 304 with no body. Every change to the list changes the ETag."
+            "The customer's favorites, newest first unless `ordering` says otherwise, from "
+            "the local snapshots: this never calls the catalog, so it keeps working while "
+            "the catalog is down. Answers carry an `ETag`; send it back as `If-None-Match` "
+            "and an unchanged page is a 304 with no body. Every change to the list changes "
+            "the ETag; each combination of parameters has its own."
         ),
     )
     def list(self, request, customer_id):
         customer = self.get_customer()
-        available = None
-        # Validated only when given (the common list has no filter): a serializer is a
+        query = FavoriteListQuery()
+        # Validated only when given (the common list has none): a serializer is a
         # noticeable share of the list's CPU. A plain dict, so `?available=` is a 400.
-        if "available" in request.query_params:
-            query = FavoriteListQuerySerializer(data=request.query_params.dict())
-            query.is_valid(raise_exception=True)
-            available = query.to_filter()
+        if not FavoriteListQuerySerializer.NAMES.isdisjoint(request.query_params):
+            params = FavoriteListQuerySerializer(data=request.query_params.dict())
+            params.is_valid(raise_exception=True)
+            query = params.to_query()
         number, size = self.paginator.page_window(request)
 
         etag, not_modified = self._revalidate(request, customer)
@@ -93,23 +170,24 @@ class FavoriteViewSet(viewsets.GenericViewSet):
 
         count = None
         if number is None:  # ?page=last
-            count = favorite_count(customer_id=customer.pk, available=available)
+            count = favorite_query_count(customer_id=customer.pk, query=query)
             number = max(1, -(-count // size))
         offset = (number - 1) * size
         # One row more than the page: a page that is not full knows the count without a query.
-        rows = favorite_page(
-            customer_id=customer.pk, available=available, offset=offset, limit=size + 1
+        rows = favorite_query_page(
+            customer_id=customer.pk, query=query, offset=offset, limit=size + 1
         )
         if count is None:
             count = (
                 offset + len(rows)
                 if len(rows) <= size
-                else favorite_count(customer_id=customer.pk, available=available)
+                else favorite_query_count(customer_id=customer.pk, query=query)
             )
         if not rows and number > 1:
             raise NotFound("Invalid page.")
+        results = [with_price_change(row) for row in rows[:size]]
         body = self.paginator.page_body(
-            request, number=number, size=size, count=count, results=rows[:size]
+            request, number=number, size=size, count=count, results=results
         )
         return self._private(Response(body), etag)
 
@@ -141,27 +219,244 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         request=FavoriteCreateSerializer,
         responses={
             201: FavoriteSerializer,
-            400: problem("The product id is malformed (`validation_error`)."),
-            404: NOT_FOUND,
-            409: problem("The product is already a favorite (`favorite_exists`)."),
-            422: problem("The catalog has no such product (`product_not_found`)."),
-            503: problem(
-                "The catalog could not answer (`catalog_unavailable`); "
-                "try again after `Retry-After` seconds."
+            400: problem(
+                "The product id is malformed, or the `Idempotency-Key` is not 1 to 255 "
+                "printable characters (`validation_error`)."
             ),
+            404: NOT_FOUND,
+            409: problem(
+                "The product is already a favorite (`favorite_exists`), or a request with "
+                "this `Idempotency-Key` is still running (`request_in_progress`)."
+            ),
+            422: problem(
+                "The catalog has no such product (`product_not_found`), the list holds its "
+                "limit of favorites (`favorites_limit_reached`), or this `Idempotency-Key` "
+                "was used for a different request (`idempotency_key_reused`)."
+            ),
+            503: CATALOG_UNAVAILABLE,
         },
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Add a product",
+                value={"product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The new favorite",
+                value={
+                    **FAVORITE_EXAMPLE,
+                    "price": "1699.00",
+                    "price_change": "0.00",
+                    "price_change_percent": "0.0",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
         description=(
             "Look the product up in the catalog and add it, with a snapshot of its title, "
-            "image, price, review score and brand. `price_when_added` stays as it is now."
+            "image, price, review score and brand. `price_when_added` stays as it is now. "
+            "A list holds at most `FAVORITES_MAX_PER_CUSTOMER` favorites (1,000 by default)."
         ),
     )
     def create(self, request, customer_id):
         customer = self.get_customer()
-        serializer = FavoriteCreateSerializer(data=request.data)
+
+        def add():
+            serializer = FavoriteCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            favorite = favorite_add(customer=customer, **serializer.validated_data)
+            return Response(FavoriteSerializer(favorite).data, status=status.HTTP_201_CREATED)
+
+        return self._idempotent(request, customer, "favorites.create", add)
+
+    def _idempotent(self, request, customer: Customer, operation: str, handler):
+        """`handler()`'s response, run once per `Idempotency-Key` (favorites/idempotency.py)."""
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return handler()
+        if not idempotency.idempotency_key_valid(key):
+            raise ValidationError({"Idempotency-Key": [idempotency.KEY_RULE]})
+        # The parsed body (the parser's size and depth limits apply), in a canonical form.
+        body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+        fingerprint = idempotency.request_fingerprint(operation=operation, body=body.encode())
+        claim = idempotency.idempotency_claim(customer=customer, key=key, fingerprint=fingerprint)
+        if isinstance(claim, idempotency.StoredAnswer):
+            replay = HttpResponse(claim.body, status=claim.status, content_type="application/json")
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            response = handler()
+        except BaseException:
+            idempotency.idempotency_release(record=claim)
+            raise
+        if 200 <= response.status_code < 300:
+            idempotency.idempotency_complete(
+                record=claim, status=response.status_code, body=dumps(response.data).decode()
+            )
+        else:
+            idempotency.idempotency_release(record=claim)
+        return response
+
+    @extend_schema(
+        request=FavoriteLookupSerializer,
+        responses={
+            200: FavoriteLookupResultSerializer,
+            400: problem(
+                f"No ids, over {LOOKUP_MAX_IDS}, or a malformed one (`validation_error`, "
+                "naming `product_ids` or `product_ids.<index>`)."
+            ),
+            404: problem("No such customer, or not yours to see (`not_found`)."),
+        },
+        examples=[
+            OpenApiExample(
+                "A product grid",
+                value={"product_ids": ["1bf0f365-fbdd-4e21-9786-da459d78dd1f", "958ec015-cfcf"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "One favorite, one not",
+                value={
+                    "favorites": {
+                        "1bf0f365-fbdd-4e21-9786-da459d78dd1f": {
+                            "created_at": "2026-11-27T22:16:18.843807Z",
+                            "price_when_added": "1699.00",
+                            "price": "1529.10",
+                        },
+                        "958ec015-cfcf": None,
+                    }
+                },
+                response_only=True,
+            ),
+        ],
+        description=(
+            f"Which of up to {LOOKUP_MAX_IDS} products (a product grid) are among the "
+            "customer's favorites: every asked id is a key, with its favorite's `created_at`, "
+            "`price_when_added` and `price`, or null. One database query whatever the number "
+            "of ids; never calls the catalog."
+        ),
+    )
+    def lookup(self, request, customer_id):
+        customer = self.get_customer()
+        serializer = FavoriteLookupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        favorite = favorite_add(customer=customer, **serializer.validated_data)
-        return Response(FavoriteSerializer(favorite).data, status=status.HTTP_201_CREATED)
+        found = favorite_lookup(
+            customer_id=customer.pk, product_ids=serializer.validated_data["product_ids"]
+        )
+        return self._private(Response({"favorites": found}), None)
+
+    @extend_schema(
+        request=FavoriteBatchSerializer,
+        responses={
+            200: FavoriteBatchResultSerializer,
+            400: problem(
+                f"Over {BATCH_MAX_IDS} ids together, a malformed id, an id twice in one "
+                "list or in both, or a malformed `Idempotency-Key` (`validation_error`)."
+            ),
+            404: problem("No such customer, or not yours to see (`not_found`)."),
+            **IDEMPOTENCY_ERRORS,
+        },
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Add two, remove one",
+                value={
+                    "add": ["1bf0f365-fbdd-4e21-9786-da459d78dd1f", "no-such-product"],
+                    "remove": ["958ec015-cfcf"],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "One result per id",
+                value={
+                    "results": [
+                        {
+                            "product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f",
+                            "status": "added",
+                            "favorite": {
+                                **FAVORITE_EXAMPLE,
+                                "price": "1699.00",
+                                "price_change": "0.00",
+                                "price_change_percent": "0.0",
+                            },
+                        },
+                        {
+                            "product_id": "no-such-product",
+                            "status": "product_not_found",
+                            "favorite": None,
+                        },
+                        {"product_id": "958ec015-cfcf", "status": "removed", "favorite": None},
+                    ]
+                },
+                response_only=True,
+            ),
+        ],
+        description=(
+            f"Add and remove up to {BATCH_MAX_IDS} products at once. Each id stands alone "
+            "(one failing never undoes another) and has one result, the adds first, then the "
+            "removes, each in the order sent: `added` (with `favorite`), `already_present`, "
+            "`removed`, `not_present`, `product_not_found`, `catalog_unavailable` (the "
+            "catalog failed, or did not answer within the request's time budget) or "
+            "`limit_reached`. The catalog lookups of the adds run concurrently."
+        ),
+    )
+    def batch(self, request, customer_id):
+        customer = self.get_customer()
+
+        def run():
+            serializer = FavoriteBatchSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            results = favorites_batch(customer=customer, **serializer.validated_data)
+            return Response(
+                {
+                    "results": [
+                        {
+                            "product_id": result.product_id,
+                            "status": result.status,
+                            "favorite": (
+                                None
+                                if result.favorite is None
+                                else FavoriteSerializer(result.favorite).data
+                            ),
+                        }
+                        for result in results
+                    ]
+                }
+            )
+
+        return self._idempotent(request, customer, "favorites.batch", run)
+
+    @extend_schema(
+        request=None,
+        parameters=[PRODUCT_ID, RETRY_AFTER],
+        responses={
+            200: FavoriteSerializer,
+            404: NOT_FOUND,
+            429: problem(
+                "Over `FAVORITE_REFRESH_THROTTLE_RATE` re-syncs (30 a minute by default) "
+                "(`throttled`)."
+            ),
+            503: CATALOG_UNAVAILABLE,
+        },
+        examples=[
+            OpenApiExample("The favorite, re-synced", value=FAVORITE_EXAMPLE, response_only=True)
+        ],
+        description=(
+            "Look the product up in the catalog now (past the product cache) and update the "
+            "favorite's snapshot, as `manage.py refresh_favorites` does: `price_when_added` "
+            "never changes, and a product the catalog no longer has is marked "
+            "`available: false`. When the catalog fails the snapshot is left as it was."
+        ),
+    )
+    def refresh(self, request, customer_id, product_id):
+        favorite = favorite_refresh(customer=self.get_customer(), product_id=product_id)
+        return self._private(Response(FavoriteSerializer(favorite).data), None)
+
+    def get_throttles(self):
+        if self.action == "refresh":
+            return [FavoriteRefreshThrottle()]
+        return super().get_throttles()
 
     @extend_schema(
         parameters=[PRODUCT_ID],

@@ -224,6 +224,17 @@ ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
 # one worker could answer 304 for a list that another has just changed.
 ETAGS_ENABLED = env.bool("ETAGS_ENABLED", default=bool(_cache_url))
 
+# Favorites (favorites/): the most one customer's list may hold; the rate of on-demand
+# re-syncs of one favorite, per caller; bulk changes' catalog lookups (in flight at once,
+# and one time budget for all of them, in seconds); how long an Idempotency-Key's answer
+# is kept, and after how long a request still marked in progress is taken as abandoned.
+FAVORITES_MAX_PER_CUSTOMER = env.int("FAVORITES_MAX_PER_CUSTOMER", default=1000)
+FAVORITE_REFRESH_THROTTLE_RATE = env.str("FAVORITE_REFRESH_THROTTLE_RATE", default="30/min")
+FAVORITES_BATCH_CATALOG_WORKERS = env.int("FAVORITES_BATCH_CATALOG_WORKERS", default=8)
+FAVORITES_BATCH_CATALOG_BUDGET = env.float("FAVORITES_BATCH_CATALOG_BUDGET", default=5.0)
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 60 * 60)
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=60)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Favorites API",
     "DESCRIPTION": (

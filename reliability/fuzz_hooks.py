@@ -245,6 +245,16 @@ def map_body(context, body):
     product_id = body.get("product_id")
     if _well_formed(WELL_FORMED_PRODUCT_ID, product_id) and _stable_share(product_id) < 0.5:
         body["product_id"] = _pick(product_id, PRODUCT_IDS)
+    add = body.get("add")  # a batch: half of the adds become distinct real products
+    if (
+        isinstance(add, list)
+        and add
+        and all(_well_formed(WELL_FORMED_PRODUCT_ID, item) for item in add)
+        and _stable_share(tuple(add)) < 0.5
+    ):
+        start = int(_stable_share((tuple(add), "start")) * (len(PRODUCT_IDS) - len(add)))
+        removed = set(body.get("remove") or [])
+        body["add"] = [pid for pid in PRODUCT_IDS[start : start + len(add)] if pid not in removed]
     refresh = body.get("refresh")
     if isinstance(refresh, str) and refresh and _stable_share(refresh) < 0.5:
         body["refresh"] = str(_tokens(acting_customer()))
@@ -253,10 +263,12 @@ def map_body(context, body):
 
 # Rules a JSON schema cannot state, so a schema-valid value may break them: the password
 # validators (too short, common, numeric, like the name or email, spaces only), the current
-# password being needed (to change one's own password or email) and right, and no NUL
-# character in any text field.
+# password being needed (to change one's own password or email) and right, no NUL
+# character in any text field, and a batch's two lists together (at most 100 ids, none in both).
 RULES_BEYOND_THE_SCHEMA = re.compile(
-    r"^(This password is (too short|too common|entirely numeric)"
+    r"^(At most 100 ids in add and remove together"
+    r"|Ids in both add and remove"
+    r"|This password is (too short|too common|entirely numeric)"
     r"|The password is too similar to the"
     r"|The password cannot be made of spaces only"
     r"|The current password is not correct"

@@ -99,7 +99,13 @@ def test_erasing_oneself_leaves_nothing_personal_in_any_model(
         == 200
     )
     me = bearer(api_client, tokens["access"])
-    assert me.post(f"{API}/customers/me/favorites/", {"product_id": PRODUCT_ID}).status_code == 201
+    # With an Idempotency-Key: the service keeps a record of the request and its answer.
+    added = me.post(
+        f"{API}/customers/me/favorites/",
+        {"product_id": PRODUCT_ID},
+        HTTP_IDEMPOTENCY_KEY="erasure-test-key",
+    )
+    assert added.status_code == 201
     FavoriteFactory(customer=ana, title="Another")
     # Staff read and change Ana through the API and the admin (the admin writes its history).
     auth_client(staff_member).get(f"{API}/customers/{ana.pk}/favorites/")
@@ -109,7 +115,8 @@ def test_erasing_oneself_leaves_nothing_personal_in_any_model(
         staff_member.pk, [ana], action_flag=2, change_message="Changed name."
     )
     assert StaffAccess.objects.filter(subject=ana).count() == 2
-    assert personal_traces(ana.pk, email=EMAIL, name=NAME)
+    traces = personal_traces(ana.pk, email=EMAIL, name=NAME)
+    assert "favorites.IdempotencyRecord.customer" in traces
     ana_id = ana.pk
 
     response = me.delete(f"{API}/customers/me/", {"current_password": PASSWORD})

@@ -25,6 +25,8 @@ FAVORITE_FIELDS = {
     "available",
     "created_at",
     "refreshed_at",
+    "price_change",
+    "price_change_percent",
 }
 
 
