@@ -66,18 +66,24 @@ def favorite_page(
     """Up to `limit` of the customer's favorites from `offset`, newest first, as dicts."""
     statements = _list_statements(connection.vendor, available is not None)
     params = [customer_id] if available is None else [customer_id, available]
+    statement = statements.page if offset == 0 else statements.deep_page
+    return _favorite_rows(statement, [*params, limit, offset])
+
+
+def _favorite_rows(statement: str, params: list) -> list[dict]:
+    """The rows of a statement that selects API_FIELDS, as dicts of Python values."""
+    converters = _list_statements(connection.vendor, False).converters
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Django's timestamptz loader is a Python subclass of psycopg's; psycopg's own
             # (compiled, with psycopg[binary]) gives the same aware UTC datetimes faster.
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-        statement = statements.page if offset == 0 else statements.deep_page
-        cursor.execute(statement, [*params, limit, offset])
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
-    if statements.converters:
+    if converters:
         rows = [list(row) for row in rows]
         for row in rows:
-            for index, column, functions in statements.converters:
+            for index, column, functions in converters:
                 for function in functions:
                     row[index] = function(row[index], column, connection)
     return [dict(zip(API_FIELDS, row, strict=True)) for row in rows]
@@ -230,17 +236,7 @@ def favorite_query_page(
             customer_id=customer_id, available=query.available, offset=offset, limit=limit
         )
     page, _ = _query_statement_for(query)
-    statements = _list_statements(connection.vendor, False)
-    with connection.cursor() as cursor:
-        cursor.execute(page, [*_query_params(customer_id, query), limit, offset])
-        rows = cursor.fetchall()
-    if statements.converters:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for index, column, functions in statements.converters:
-                for function in functions:
-                    row[index] = function(row[index], column, connection)
-    return [dict(zip(API_FIELDS, row, strict=True)) for row in rows]
+    return _favorite_rows(page, [*_query_params(customer_id, query), limit, offset])
 
 
 def favorite_query_count(*, customer_id: int, query: FavoriteListQuery) -> int:

@@ -1,3 +1,5 @@
+from typing import get_args
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -5,6 +7,7 @@ from catalog.products import (
     PRODUCT_ID_PATTERN,
     PRODUCT_ID_RULE,
 )
+from favorites.batch import BatchStatus
 from favorites.models import API_FIELDS, PRICE_CHANGE_FIELDS, Favorite
 from favorites.selectors import ORDERINGS, SEARCH_MAX_LENGTH, FavoriteListQuery
 
@@ -20,7 +23,9 @@ class FavoriteSerializer(serializers.ModelSerializer):
         help_text="`price` minus `price_when_added`: negative when the product got cheaper.",
     )
     price_change_percent = serializers.DecimalField(
-        max_digits=12,
+        # Prices hold 10 digits before the point and may start at 0.01: a change of up to
+        # 14 digits before the point, then the one decimal (DRF refuses more digits: a 500).
+        max_digits=15,
         decimal_places=1,
         read_only=True,
         allow_null=True,
@@ -147,17 +152,7 @@ class FavoriteBatchSerializer(serializers.Serializer):
 
 class FavoriteBatchItemSerializer(serializers.Serializer):
     product_id = serializers.CharField()
-    status = serializers.ChoiceField(
-        choices=[
-            "added",
-            "already_present",
-            "removed",
-            "not_present",
-            "product_not_found",
-            "catalog_unavailable",
-            "limit_reached",
-        ]
-    )
+    status = serializers.ChoiceField(choices=list(get_args(BatchStatus)))
     favorite = FavoriteSerializer(
         allow_null=True, help_text="The new favorite (`added`); null otherwise."
     )

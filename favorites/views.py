@@ -75,6 +75,30 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "(with `Idempotent-Replayed: true`) and nothing is done again."
     ),
 )
+
+
+def idempotency_headers(success: int) -> list[OpenApiParameter]:
+    """The `Idempotency-Key` header, and the headers of the answers it brings."""
+    return [
+        IDEMPOTENCY_KEY,
+        OpenApiParameter(
+            "Idempotent-Replayed",
+            str,
+            OpenApiParameter.HEADER,
+            response=[success],
+            enum=["true"],
+            description="On an answer replayed for an `Idempotency-Key` (absent otherwise).",
+        ),
+        OpenApiParameter(
+            "Retry-After",
+            int,
+            OpenApiParameter.HEADER,
+            response=[409],
+            description="Seconds to wait before sending the request again for its answer.",
+        ),
+    ]
+
+
 NOT_FOUND = problem("No such customer, not yours to see, or not among its favorites (`not_found`).")
 CATALOG_UNAVAILABLE = problem(
     "The catalog could not answer (`catalog_unavailable`); try again after `Retry-After` seconds."
@@ -235,7 +259,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             ),
             503: CATALOG_UNAVAILABLE,
         },
-        parameters=[RETRY_AFTER, IDEMPOTENCY_KEY],
+        parameters=[RETRY_AFTER, *idempotency_headers(201)],
         examples=[
             OpenApiExample(
                 "Add a product",
@@ -357,7 +381,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             404: problem("No such customer, or not yours to see (`not_found`)."),
             **IDEMPOTENCY_ERRORS,
         },
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=idempotency_headers(200),
         examples=[
             OpenApiExample(
                 "Add two, remove one",

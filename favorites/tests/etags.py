@@ -1,5 +1,5 @@
-"""ETags as production has them, for the storefront endpoints' tests: a real Redis
-(its own database and a key prefix per test), ETAGS_ENABLED on."""
+"""ETags as production has them, for the favorites tests: a real Redis (a key prefix of
+each test's own, deleted after it), ETAGS_ENABLED on."""
 
 import uuid
 from contextlib import contextmanager
@@ -9,12 +9,12 @@ import redis
 from customers.cache import customer_data_version
 from customers.models import Customer
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @contextmanager
 def redis_etags(settings):
-    prefix = f"test-storefront-{uuid.uuid4().hex}"
+    prefix = f"test-etags-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
             "BACKEND": "favorites_project.caching.RedisCache",

@@ -4,12 +4,10 @@ A customer always reads its own writes: a list right after a 201 or 204 shows
 it, whatever ETag the client still holds.
 """
 
-import uuid
 from decimal import Decimal
 from io import StringIO
 
 import pytest
-import redis
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -21,10 +19,10 @@ from customers.cache import customer_data_version, customer_get_cached
 from favorites.models import Favorite
 from favorites.serializers import FavoriteSerializer
 from favorites.services import favorite_remove, favorite_snapshots_refresh
+from favorites.tests.etags import redis_etags
 from favorites.tests.factories import FavoriteFactory
 from favorites_project.testing import assert_problem
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 LIST_URL = "/api/v1/customers/me/favorites/"
 PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
 
@@ -32,20 +30,8 @@ PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
 @pytest.fixture(autouse=True)
 def _shared_cache(settings):
     """ETags as production has them: on, with the cache in a real Redis (a prefix per test)."""
-    prefix = f"test-etags-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "favorites_project.caching.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    settings.ETAGS_ENABLED = True
-    yield
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    with redis_etags(settings):
+        yield
 
 
 @pytest.fixture

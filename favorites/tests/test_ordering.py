@@ -130,6 +130,24 @@ def test_the_percent_rounds_to_one_decimal_and_is_null_when_the_price_was_zero(c
     assert product_ids(client, ordering="price_change_percent") == ["third", "free"]
 
 
+def test_the_largest_price_change_a_favorite_can_hold_is_shown_everywhere(client, customer):
+    """From the smallest price to the largest the columns hold: 14 digits before the point."""
+    FavoriteFactory(
+        customer=customer,
+        product_id="from-a-cent",
+        price=Decimal("9999999999.99"),
+        price_when_added=Decimal("0.01"),
+    )
+    expected = ("9999999999.98", "99999999999800.0")
+
+    listed = client.get(LIST_URL).json()["results"][0]
+    one = client.get(f"{LIST_URL}from-a-cent/")
+
+    assert (listed["price_change"], listed["price_change_percent"]) == expected
+    assert one.status_code == 200, one.content
+    assert (one.json()["price_change"], one.json()["price_change_percent"]) == expected
+
+
 @pytest.mark.usefixtures("favorites")
 def test_price_dropped_keeps_only_favorites_now_cheaper(client):
     assert product_ids(client, price_dropped="true") == ["e", "c", "a"]
