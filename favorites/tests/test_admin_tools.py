@@ -1,22 +1,19 @@
 """The favorites admin as a staff tool: price changes, filters, refresh now, read-only pages."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
-import redis
 from django.contrib.messages import get_messages
 from django.utils.text import Truncator
 
 from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
-from customers.cache import customer_data_version
 from customers.tests.factories import CustomerFactory, StaffFactory
 from favorites.admin import TITLE_CHARACTERS
 from favorites.models import Favorite
+from favorites.tests.etags import data_version, redis_etags
 from favorites.tests.factories import FavoriteFactory
 
 CHANGELIST = "/admin/favorites/favorite/"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -27,21 +24,8 @@ def staff_admin(client, db):
 
 @pytest.fixture
 def shared_cache(settings):
-    """ETags on, with the cache in a real Redis (a prefix of this test's own)."""
-    prefix = f"test-admin-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "favorites_project.caching.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    settings.ETAGS_ENABLED = True
-    yield
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    with redis_etags(settings):
+        yield
 
 
 def test_the_changelist_shows_a_price_drop_with_amount_percent_and_a_marker(staff_admin):
@@ -145,7 +129,7 @@ def test_the_customer_page_links_to_all_its_favorites_and_deletes_one_back_to_it
     assert f"{CHANGELIST}?customer__id__exact={customer.pk}" in content
     delete_url = f"{CHANGELIST}{favorite.pk}/delete/?next={page}"
     assert delete_url in content
-    version = customer_data_version(customer=customer)
+    version = data_version(customer)
 
     response = staff_admin.post(delete_url, {"post": "yes"})
 
@@ -153,8 +137,7 @@ def test_the_customer_page_links_to_all_its_favorites_and_deletes_one_back_to_it
     assert response["Location"] == page
     assert not Favorite.objects.filter(pk=favorite.pk).exists()
     assert Favorite.objects.filter(pk=kept.pk).exists()
-    customer.data_version = None
-    assert customer_data_version(customer=customer) != version
+    assert data_version(customer) != version
 
 
 def test_a_delete_does_not_return_to_another_host(staff_admin):
@@ -181,7 +164,7 @@ def test_the_refresh_action_updates_the_selected_favorites_and_says_what_changed
     gone = FavoriteFactory(customer=customer, product_id="gone-product")
     catalog_http.get(luizalabs_url(), json=luizalabs_product(price=1499.0))
     catalog_http.get(luizalabs_url("gone-product"), status=404, json={})
-    version = customer_data_version(customer=customer)
+    version = data_version(customer)
 
     response = staff_admin.post(
         CHANGELIST,
@@ -203,8 +186,7 @@ def test_the_refresh_action_updates_the_selected_favorites_and_says_what_changed
     assert sorted(call.request.url for call in catalog_http.calls) == sorted(
         [luizalabs_url(), luizalabs_url("gone-product")]
     )
-    customer.data_version = None
-    assert customer_data_version(customer=customer) != version
+    assert data_version(customer) != version
 
 
 def test_the_refresh_action_counts_a_catalog_outage_as_failed_and_changes_nothing(
