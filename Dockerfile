@@ -8,8 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Only the locked versions, each file checked against its hash (requirements/README.md).
 COPY requirements/base.txt requirements/base.txt
-RUN pip install -r requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 
 COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
@@ -31,4 +32,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # Stateless: scale by running more containers behind the load balancer.
 # Migrations run once per release, not here (see docker-compose.yml's migrate service).
 # The metrics folder is emptied at start: it holds one file per worker process.
-CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application --access-logfile -"]
+CMD ["sh", "-c", "rm -f /tmp/metrics/*.db && exec gunicorn favorites_project.wsgi:application"]

@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run test coverage-html lint lint-imports typecheck format migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
+.PHONY: run serve test coverage-html lint lint-imports typecheck format lock audit migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
+# Only what the lock files name, each file checked against its hash (pip itself included:
+# dev.txt pins it). requirements/README.md: how the locks are made and upgraded.
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -r requirements/dev.txt
+	# No browser is ever downloaded: the browser test drives Debian's Chromium.
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 # The service on the embedded default (SQLite, bundled demo catalog) unless the
@@ -20,6 +22,49 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_staff
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The production configuration on this machine: gunicorn with gunicorn.conf.py, DEBUG off,
+# JSON logs, plain HTTP on loopback (no HTTPS redirect, no HSTS). A throwaway SECRET_KEY
+# unless one is set; the database and cache are the environment's (SQLite and local memory
+# by default: migrate first, e.g. with `make run` once, or DATABASE_URL=...).
+SERVE_BIND ?= 127.0.0.1:$(PORT)
+serve: export DEBUG := false
+serve: export SECRET_KEY := $(or $(SECRET_KEY),serve-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n'))
+serve: export SECURE_SSL_REDIRECT := false
+serve: export SECURE_HSTS_SECONDS := 0
+serve: export SESSION_COOKIE_SECURE := false
+serve: export CSRF_COOKIE_SECURE := false
+serve: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	exec $(BIN)/gunicorn favorites_project.wsgi:application --bind $(SERVE_BIND)
+
+# The lock files (requirements/*.txt, with hashes) from the direct dependencies
+# (requirements/*.in), keeping every version already locked unless asked:
+# `make lock UPGRADE=django` moves one package (UPGRADE="django requests": several),
+# `make lock UPGRADE_ALL=1` moves everything. The registry is pip's default, whatever a
+# machine's pip configuration adds, so the hashes are the registry's own files.
+UPGRADE ?=
+UPGRADE_ALL ?=
+LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links $(if $(UPGRADE_ALL),--upgrade) $(foreach p,$(UPGRADE),--upgrade-package $(p))
+# Needs only pip-tools in the venv, not an installable dev.txt: after a merge that left
+# the lock files inconsistent, `make lock` is what repairs them.
+lock:
+	@test -x $(BIN)/pip-compile || $(MAKE) $(BIN)/.installed
+	cd requirements && for lock in base dev bench; do \
+		env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+			PIP_CONFIG_FILE=/dev/null ../$(BIN)/pip-compile $(LOCK_FLAGS) \
+			--output-file $$lock.txt $$lock.in || exit 1; \
+	done
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $(BIN)/.installed
+
+# Known vulnerabilities in every locked package (pip-audit); accepted ones, each with a
+# reason and an expiry, are in requirements/audit-allowlist.toml.
+AUDIT_ARGS ?=
+audit: $(BIN)/.installed
+	$(BIN)/python requirements/audit.py $(AUDIT_ARGS)
 
 # The whole suite on PostgreSQL, with branch coverage: the summary lists the files not
 # fully covered (settings in pyproject.toml); `make coverage-html` then writes htmlcov/.
@@ -86,7 +131,7 @@ BENCH_ARGS ?=
 SIZES ?= 1e5,1e6,1e7
 
 $(BIN)/.bench-installed: requirements/bench.txt $(BIN)/.installed
-	$(BIN)/pip install --quiet -r requirements/bench.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
 	touch $@
 
 # wrk from the distribution, installed as .ci/run installs its packages (root and apt-get).

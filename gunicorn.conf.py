@@ -21,14 +21,24 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A worker silent for this long is killed and replaced.
 timeout = 30
-# On SIGTERM: stop accepting, finish in-flight requests for up to this long, exit.
-graceful_timeout = 25
+# On SIGTERM: stop accepting, finish in-flight requests for up to this long, exit 0
+# (docs/operations.md; favorites_project/tests/test_graceful_shutdown.py). Longer than the
+# slowest request the service makes on purpose (a catalog lookup: CATALOG_TOTAL_TIMEOUT),
+# shorter than an orchestrator's grace period (Kubernetes: 30 s) so it never kills first.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 keepalive = 15
 
 # Request limits (gunicorn answers past them with a 400 of its own, before Django).
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+# Logs: one access line per request, to standard output, in the service's JSON shape (with
+# the request id, route and customer id Django leaves in the environ); gunicorn's own
+# messages to standard error in the same shape (favorites_project/gunicorn_logging.py).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+logger_class = "favorites_project.gunicorn_logging.Logger"
 
 # Load the application once in the master, so workers share its memory pages.
 preload_app = True

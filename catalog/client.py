@@ -25,6 +25,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from catalog.domain import CatalogUnavailable
+from favorites_project.logs import REQUEST_ID
 
 logger = logging.getLogger("catalog")
 
@@ -250,8 +251,13 @@ def _attempt(url: str, *, max_bytes: int, deadline: float, attempt: int) -> RawR
     )
     started = time.monotonic()
     status = None
+    # The request being answered, so the catalog's logs can be matched with ours.
+    request_id = REQUEST_ID.get()
+    headers = {"X-Request-ID": request_id} if request_id is not None else None
     try:
-        with get_session().get(url, timeout=timeout, stream=True, allow_redirects=False) as resp:
+        with get_session().get(
+            url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+        ) as resp:
             status = resp.status_code
             if resp.is_redirect or 300 <= status < 400:
                 location = redact_url(resp.headers.get("Location", "?"))

@@ -7,6 +7,7 @@ run first, together on a bounded pool of threads within one time budget, and no
 transaction is open while the catalog answers.
 """
 
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -70,7 +71,12 @@ def _look_up_all(product_ids: list[str]) -> dict[str, Product | Exception]:
     workers = max(1, min(settings.FAVORITES_BATCH_CATALOG_WORKERS, len(product_ids)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="favorites-batch")
     try:
-        futures = {pool.submit(_look_up, product_id): product_id for product_id in product_ids}
+        # Each lookup runs in a copy of the request's context: its catalog call carries the
+        # request's id, and with traces on its span joins the request's trace.
+        futures = {
+            pool.submit(contextvars.copy_context().run, _look_up, product_id): product_id
+            for product_id in product_ids
+        }
         done, _ = wait(futures, timeout=settings.FAVORITES_BATCH_CATALOG_BUDGET)
     finally:
         # A lookup past the budget is left to its own timeout; nothing waits for it.

@@ -21,6 +21,7 @@ from prometheus_client import (
 )
 
 from favorites_project.exceptions import not_found_view, problem_response
+from favorites_project.logs import ENVIRON_ROUTE
 
 REQUESTS = Counter(
     "favorites_http_requests_total",
@@ -51,6 +52,8 @@ class MetricsMiddleware:
         route = "unmatched" if match is None or match.func is not_found_view else match.route
         # Any word is a method to Django: a made-up one must not make a new series.
         method = request.method if request.method in KNOWN_METHODS else "other"
+        # The access line's route too (gunicorn logs it from the environ).
+        request.META[ENVIRON_ROUTE] = route
         LATENCY.labels(method, route).observe(time.perf_counter() - started)
         REQUESTS.labels(method, route, str(response.status_code)).inc()
         return response

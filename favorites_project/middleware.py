@@ -5,8 +5,21 @@ Kept free of app imports: `wsgi.py` imports this module before Django is set up.
 
 import io
 import re
+import uuid
 
 from django.conf import settings
+from django.utils.functional import empty
+
+from favorites_project import logs
+from favorites_project.logs import (
+    ENVIRON_CUSTOMER_ID,
+    ENVIRON_REQUEST_ID,
+    ENVIRON_TRACE_ID,
+    REQUEST_ID,
+    sane_request_id,
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def bounded_chunked_bodies(application):
@@ -58,4 +71,44 @@ class NoStoreMiddleware:
         path = request.path_info
         if _PERSONAL.match(path) and (response.status_code >= 400 or not _FAVORITES.match(path)):
             response["Cache-Control"] = "no-store"
+        return response
+
+
+class RequestIdMiddleware:
+    """Gives every request an id, in its log lines, its answer and its catalog calls.
+
+    The caller's `X-Request-ID` is kept when it is sane (8 to 128 letters, digits and
+    `._:-`), else a new uuid4 is made. The id is echoed as `X-Request-ID`, is the
+    `request_id` of every log line written while the request is answered
+    (favorites_project.logs), goes out with each catalog call (catalog/client.py) and
+    is left in the WSGI environ, with the caller's customer id, for gunicorn's access
+    line (favorites_project/gunicorn_logging.py). A few attribute sets: it runs on the
+    favorites list too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        environ = request.META
+        request_id = sane_request_id(environ.get("HTTP_X_REQUEST_ID")) or uuid.uuid4().hex
+        environ[ENVIRON_REQUEST_ID] = request_id
+        token = REQUEST_ID.set(request_id)
+        try:
+            response = self.get_response(request)
+            if logs.current_trace_ids is not None:  # traces on: the request's span is current
+                ids = logs.current_trace_ids()
+                if ids is not None:
+                    environ[ENVIRON_TRACE_ID] = ids[0]
+        finally:
+            REQUEST_ID.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        # DRF sets `user` on the request once it has authenticated one; the admin's
+        # middleware sets a lazy one, read here only if the admin has loaded it (never a
+        # query of this middleware's own).
+        user = request.__dict__.get("user")
+        if user is not None:
+            user = getattr(user, "_wrapped", user)
+            if user is not empty:
+                environ[ENVIRON_CUSTOMER_ID] = user.pk
         return response

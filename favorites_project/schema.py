@@ -5,7 +5,7 @@ import re
 from http import HTTPStatus
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -36,6 +36,25 @@ def problem(description: str) -> OpenApiResponse:
 RETRY_AFTER_HEADER = {
     "schema": {"type": "integer"},
     "description": "Seconds to wait before trying again.",
+}
+
+
+# favorites_project/middleware.py: kept when sane, else made; always echoed.
+REQUEST_ID_PARAMETER = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    # No `pattern`: a value that does not fit is replaced, never refused.
+    description=(
+        "Your id for this request: kept and echoed when it is 8 to 128 letters, digits "
+        "and `._:-`; any other value is replaced by one the service makes. It names the "
+        "request's log lines and goes on to the product catalog."
+    ),
+)
+REQUEST_ID_HEADER = {
+    "schema": {"type": "string"},
+    "description": "The request's id: the one sent, or one the service made.",
 }
 
 
@@ -71,6 +90,9 @@ def problem_example(status: int, description: str) -> dict:
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), REQUEST_ID_PARAMETER]
+
     def _get_request_body(self, direction="request"):
         """drf-spectacular documents bodies of POST, PUT and PATCH only; a DELETE whose
         view declares one (`@extend_schema(request=...)`) gets its body documented too."""
@@ -123,6 +145,7 @@ class AutoSchema(openapi.AutoSchema):
                 problem_content["examples"] = {
                     example["code"]: {"value": example, "summary": example["title"]}
                 }
+            response.setdefault("headers", {}).setdefault("X-Request-ID", REQUEST_ID_HEADER)
         return responses
 
     def _problem_response(self, description: str) -> dict:

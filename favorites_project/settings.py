@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 # Sessions, users and messages run for the admin's paths only (the API is
 # token-authenticated and sessionless): favorites_project/admin_middleware.py.
 MIDDLEWARE = [
+    "favorites_project.middleware.RequestIdMiddleware",
     "favorites_project.metrics.MetricsMiddleware",
     "favorites_project.middleware.NoStoreMiddleware",
     "favorites_project.exceptions.ProblemDetailsMiddleware",
@@ -157,6 +158,8 @@ CORS_ALLOWED_ORIGINS = env.list(
     default=["http://localhost:3000", "http://127.0.0.1:3000"] if DEBUG else [],
 )
 CORS_URLS_REGEX = r"^/api/.*$"
+# A browser client can then quote a failed request's id (favorites_project/middleware.py).
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 
 # The API.
 REST_FRAMEWORK = {
@@ -278,15 +281,35 @@ CATALOG_MAX_LIST_RESPONSE_BYTES = env.int(
 )
 CATALOG_POOL_SIZE = env.int("CATALOG_POOL_SIZE", default=20)
 
+# Logs (favorites_project/logs.py, docs/operations.md): one JSON object a line unless
+# DEBUG is on; every line carries its request's id, and secrets are taken out of all of them.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise SystemExit(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+LOGGING_CONFIG = "favorites_project.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "request_context": {"()": "favorites_project.logs.RequestContextFilter"},
+        "redact": {"()": "favorites_project.logs.RedactingFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "favorites_project.logs.PlainFormatter"},
+        "json": {"()": "favorites_project.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (a second console line with DEBUG on, mail to ADMINS) off:
+        # its records go to the root's one handler like every other.
+        "django": {"handlers": [], "level": "INFO"},
         "django.request": {"level": "ERROR"},
     },
 }

@@ -15,4 +15,12 @@ from favorites_project.middleware import bounded_chunked_bodies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "favorites_project.settings")
 
+if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    # Traces (docs/operations.md). Imported only here and only then: with traces off,
+    # nothing of OpenTelemetry is loaded. Before Django's handler is built, since the
+    # Django instrumentation adds a middleware.
+    from favorites_project import telemetry
+
+    telemetry.configure()
+
 application = bounded_chunked_bodies(get_wsgi_application())

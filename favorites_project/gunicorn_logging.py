@@ -1,0 +1,91 @@
+"""gunicorn's logs in the service's shape (gunicorn.conf.py names this class `logger_class`).
+
+The access line is the one line each request gets: the service's JSON fields (or a plain
+line when LOG_FORMAT is plain) with the request id, route pattern and customer id that
+Django left in the WSGI environ (favorites_project.middleware, favorites_project.metrics).
+gunicorn writes it after the answer is sent, so `duration_ms` is the whole request as
+gunicorn saw it, sending included. Any other WSGI app gunicorn serves from this folder
+(the mock catalog) logs the same way, with the X-Request-ID the service sent it. (A
+request gunicorn refuses before reading it whole gets no access line, but a warning from
+gunicorn's error log.)
+
+gunicorn's own messages (workers booting, a worker timing out) go through the same
+formatter and filters as the service's.
+"""
+
+import logging
+import os
+
+from gunicorn import glogging
+
+from favorites_project import logs
+
+_TRUE = {"true", "on", "ok", "y", "yes", "1"}  # django-environ's, so DEBUG reads the same
+
+
+def log_format(environ=os.environ) -> str:
+    """`json` or `plain`: LOG_FORMAT, else plain with DEBUG on (the settings' rule)."""
+    chosen = environ.get("LOG_FORMAT", "").strip().lower()
+    if chosen in ("json", "plain"):
+        return chosen
+    return "plain" if environ.get("DEBUG", "").strip().lower() in _TRUE else "json"
+
+
+class Logger(glogging.Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        formatter = logs.JsonFormatter() if log_format() == "json" else logs.PlainFormatter()
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter)
+            handler.addFilter(logs.RequestContextFilter())
+            handler.addFilter(logs.RedactingFilter())
+        # The access line's free text (path, query, user agent) is redacted by `access`:
+        # the general filter would cost more than the rest of the line.
+        for handler in self.access_log.handlers:
+            handler.setFormatter(formatter)
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        status = resp.status
+        if isinstance(status, str):
+            status = int(status.split(None, 1)[0])
+        method = environ.get("REQUEST_METHOD")
+        path = logs.redact(environ.get("PATH_INFO", ""))
+        fields = {
+            # Django's, or for an app that is not Django (the mock catalog), the caller's
+            # when sane.
+            "request_id": environ.get(logs.ENVIRON_REQUEST_ID)
+            or logs.sane_request_id(environ.get("HTTP_X_REQUEST_ID")),
+            "method": method,
+            "route": environ.get(logs.ENVIRON_ROUTE),
+            "path": path,
+            "status": status,
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "bytes": getattr(resp, "sent", None),
+            "remote_addr": environ.get("REMOTE_ADDR"),
+        }
+        customer_id = environ.get(logs.ENVIRON_CUSTOMER_ID)
+        if customer_id is not None:
+            fields["customer_id"] = customer_id
+        trace_id = environ.get(logs.ENVIRON_TRACE_ID)
+        if trace_id is not None:
+            fields["trace_id"] = trace_id
+        query = environ.get("QUERY_STRING")
+        if query:
+            fields["query"] = logs.redact(query)
+        user_agent = environ.get("HTTP_USER_AGENT")
+        if user_agent:
+            fields["user_agent"] = logs.redact(user_agent)
+        try:
+            self.access_log.log(
+                logging.INFO,
+                "%s %s %s %sms",
+                method,
+                path,
+                status,
+                fields["duration_ms"],
+                extra=fields,
+            )
+        except Exception:
+            self.exception("Writing the access line failed")
