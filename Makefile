@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run serve test coverage-html lint lint-imports typecheck format lock audit migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
+.PHONY: run serve worker beat test coverage-html lint lint-imports typecheck format lock audit migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 # Only what the lock files name, each file checked against its hash (pip itself included:
 # dev.txt pins it). requirements/README.md: how the locks are made and upgraded.
@@ -22,6 +22,18 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_staff
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Background work (docs/operations.md): Celery workers, as many as wanted on any hosts, and
+# one beat per deployment, on the broker CELERY_BROKER_URL (default REDIS_URL), e.g.
+#   REDIS_URL=redis://127.0.0.1:6379/0 DATABASE_URL=postgres://... make worker
+WORKER_CONCURRENCY ?= 8
+worker: $(BIN)/.installed
+	$(BIN)/celery -A favorites_project worker --pool threads --concurrency $(WORKER_CONCURRENCY) \
+		--loglevel INFO $(WORKER_ARGS)
+
+beat: $(BIN)/.installed
+	$(BIN)/celery -A favorites_project beat --loglevel INFO \
+		--schedule $(or $(BEAT_SCHEDULE_FILE),/tmp/favorites-celerybeat-schedule) $(BEAT_ARGS)
 
 # The production configuration on this machine: gunicorn with gunicorn.conf.py, DEBUG off,
 # JSON logs, plain HTTP on loopback (no HTTPS redirect, no HSTS). A throwaway SECRET_KEY

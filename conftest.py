@@ -96,6 +96,7 @@ def _mock_catalogs():
 def _use_mock_catalog(catalogs: MockCatalogs, settings, catalog_format: str) -> MockCatalogProcess:
     server = catalogs.get(catalog_format)
     server.clear_faults()
+    server.products_reset()
     settings.CATALOG_URL = server.base_url
     settings.CATALOG_FORMAT = catalog_format
     return server

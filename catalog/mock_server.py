@@ -10,8 +10,15 @@ Faults are switched on at run time and apply to the product routes only:
 
     PUT    /__faults__  {"latency_ms": 300, "status": 503, "rate": 0.5,
                          "malformed": true, "hang": true}   (any of them)
-    GET    /__faults__  the faults, and how many product requests were served
+    GET    /__faults__  the faults, how many product requests were served, and when
+                        the latest were (`request_times`, Unix times)
     DELETE /__faults__  no faults (and releases hung requests)
+
+The products themselves can change at run time too, as a real catalog's do:
+
+    PATCH  /__products__/<id>  {"price": 89.9, ...}  changes those fields (the format's names)
+    DELETE /__products__/<id>  the catalog no longer has the product
+    DELETE /__products__       every product as the bundled data has it
 
 `rate` (default 1.0) is the share of product requests affected; an affected
 request waits `latency_ms`, then hangs, answers `status`, or answers a
@@ -28,6 +35,7 @@ import random
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from functools import cache
 from http import HTTPStatus
@@ -57,6 +65,8 @@ class Faults:
         self._faults: dict = {}
         self._release = threading.Event()
         self.requests_served = 0
+        # When the latest product requests came (time.time()), for tests of rate limits.
+        self.request_times: deque[float] = deque(maxlen=10_000)
 
     def replace(self, faults: dict) -> None:
         with self._lock:
@@ -71,6 +81,7 @@ class Faults:
     def count_request(self) -> None:
         with self._lock:
             self.requests_served += 1
+            self.request_times.append(time.time())
 
     def hang(self) -> None:
         with self._lock:
@@ -130,19 +141,27 @@ class MockCatalog:
         self.format = catalog_format
         self.page_size = page_size
         self.faults = Faults()
+        self._products_lock = threading.Lock()
+        self._load_products()
+
+    def _load_products(self) -> None:
         records = load_records()
-        if catalog_format == "luizalabs":
-            self.products = [luizalabs_record(record) for record in records]
-            self.by_id = {product["id"]: product for product in self.products}
+        if self.format == "luizalabs":
+            products = [luizalabs_record(record) for record in records]
+            by_id = {product["id"]: product for product in products}
         else:
-            self.products = [fakestore_record(n, record) for n, record in enumerate(records, 1)]
-            self.by_id = {str(product["id"]): product for product in self.products}
+            products = [fakestore_record(n, record) for n, record in enumerate(records, 1)]
+            by_id = {str(product["id"]): product for product in products}
+        with self._products_lock:
+            self.products, self.by_id = products, by_id
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ["REQUEST_METHOD"]
         if path == "/__faults__":
             return self._control(environ, method, start_response)
+        if path == "/__products__" or path.startswith("/__products__/"):
+            return self._change_products(environ, method, path, start_response)
         if path == "/health":
             return _json(start_response, 200, {"status": "ok", "format": self.format})
         if method != "GET":
@@ -207,6 +226,33 @@ class MockCatalog:
             "products": products,
         }
 
+    def _change_products(
+        self, environ: WSGIEnvironment, method: str, path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        product_id = path.removeprefix("/__products__").strip("/")
+        if method == "DELETE" and not product_id:
+            self._load_products()
+            return _raw(start_response, 204, b"")
+        with self._products_lock:
+            product = self.by_id.get(product_id)
+            if product is None:
+                return _json(start_response, 404, {"detail": "no such product"})
+            if method == "DELETE":
+                del self.by_id[product_id]
+                self.products = [p for p in self.products if p is not product]
+                return _raw(start_response, 204, b"")
+            if method == "PATCH":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    changes = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                except ValueError as exc:
+                    return _json(start_response, 400, {"detail": str(exc)})
+                if not isinstance(changes, dict) or "id" in changes:
+                    return _json(start_response, 400, {"detail": "an object without id"})
+                product.update(changes)
+                return _json(start_response, 200, product)
+        return _json(start_response, 405, {"detail": "method not allowed"})
+
     def _control(
         self, environ: WSGIEnvironment, method: str, start_response: StartResponse
     ) -> Iterable[bytes]:
@@ -214,7 +260,11 @@ class MockCatalog:
             return _json(
                 start_response,
                 200,
-                {"faults": self.faults.current(), "requests_served": self.faults.requests_served},
+                {
+                    "faults": self.faults.current(),
+                    "requests_served": self.faults.requests_served,
+                    "request_times": list(self.faults.request_times),
+                },
             )
         if method == "DELETE":
             self.faults.replace({})

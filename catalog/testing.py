@@ -106,9 +106,11 @@ class MockCatalogProcess:
             raise RuntimeError(f"the mock catalog did not start: {lines!r}")
         return lines[0].split()[-1]
 
-    def _control(self, method: str, body: dict[str, Any] | None = None) -> Any:
+    def _control(
+        self, method: str, body: dict[str, Any] | None = None, path: str = "/__faults__"
+    ) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.base_url}/__faults__", data=data, method=method)
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(request, timeout=5) as response:
             payload = response.read()
@@ -122,8 +124,20 @@ class MockCatalogProcess:
         self._control("DELETE")
 
     def state(self) -> dict[str, Any]:
-        """`{"faults": {...}, "requests_served": n}`."""
+        """`{"faults": {...}, "requests_served": n, "request_times": [unix time, ...]}`."""
         return self._control("GET")
+
+    def product_change(self, product_id: str, **fields: Any) -> Any:
+        """E.g. `product_change(id, price=89.9)`: the catalog answers so from now on."""
+        return self._control("PATCH", fields, path=f"/__products__/{product_id}")
+
+    def product_remove(self, product_id: str) -> None:
+        """The catalog answers that it no longer has the product."""
+        self._control("DELETE", path=f"/__products__/{product_id}")
+
+    def products_reset(self) -> None:
+        """Every product as the bundled data has it."""
+        self._control("DELETE", path="/__products__")
 
     @property
     def requests_served(self) -> int:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.utils.html import format_html
 
 from audit.admin_mixins import StaffAccessAuditMixin
@@ -78,8 +79,9 @@ class CustomerAdmin(StaffAccessAuditMixin, UserAdmin):
 
     def delete_queryset(self, request, queryset) -> None:
         self.audit_change(request, queryset.values_list("pk", flat=True))
-        for customer in queryset:
-            customer_delete(customer=customer)
+        with transaction.atomic():
+            for customer in queryset:
+                customer_delete(customer=customer)
 
     @admin.display(description="favorites")
     def all_favorites(self, customer: Customer) -> str:

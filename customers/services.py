@@ -11,6 +11,8 @@ from audit.services import staff_accesses_pseudonymise
 from customers.cache import customer_data_changed, customer_forget
 from customers.models import Customer, customer_password_set, normalize_email
 from customers.personal_data import PSEUDONYMISED, customer_holdings
+from events.models import EventType
+from events.services import event_record
 from favorites_project.errors import DomainError
 
 
@@ -119,8 +121,11 @@ def customer_delete(
 ) -> None:
     """Erase the customer: delete it and every row that names it (favorites, refresh
     tokens outstanding and revoked, the admin's history about it, its admin sessions,
-    and any other model's rows `customer_holdings` finds). Staff access entries stay,
-    pseudonymised. Its cached row goes, so its access tokens answer 401 at once.
+    and any other model's rows `customer_holdings` finds: its events and their
+    deliveries included). Staff access entries stay, pseudonymised. Its cached row goes,
+    so its access tokens answer 401 at once. Then one `customer.deleted` event says so,
+    carrying the customer's id and nothing else about it (its favorites' removals are not
+    announced one by one), so that webhook consumers erase their copies too.
 
     Deleting oneself needs the current password (`ValidationError` naming
     `current_password`, and nothing changes); staff deleting a customer do not.
@@ -138,6 +143,7 @@ def customer_delete(
             _sessions_delete(customer_id)
         customer_data_changed(customer_ids=[customer_id])
         customer.delete()
+        event_record(type=EventType.CUSTOMER_DELETED, customer_id=customer_id, data={})
     customer_forget(customer_id=customer_id)
 
 

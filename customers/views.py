@@ -200,6 +200,8 @@ UPDATE_SCHEMA = extend_schema(
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     lookup_value_regex = r"[0-9]+|me"
+    # Deleting oneself takes `current_password` in the body (documented in the schema).
+    delete_takes_body = True
 
     # Password and email changes check the current password: as many guesses as logins.
     password_check_throttle_scope = "login"

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 
 from audit.admin_mixins import StaffAccessAuditMixin
 from favorites.admin_filters import CustomerAutocompleteFilter, PriceDroppedFilter
-from favorites.models import API_FIELDS, Favorite
+from favorites.models import API_FIELDS, Favorite, RefreshChunk, RefreshRun
 from favorites.services import REFRESH_NOW_LIMIT, favorites_delete, favorites_refresh_now
 
 # Titles are cut so that a changelist row stays on one line at 1,400 px.
@@ -210,3 +210,40 @@ class FavoriteInline(admin.TabularInline):
 def customer_favorites_url(customer_id: int) -> str:
     """The favorites changelist filtered on one customer."""
     return f"{reverse('admin:favorites_favorite_changelist')}?customer__id__exact={customer_id}"
+
+
+COUNTS = ("checked", "updated", "unchanged", "unavailable", "failed")
+
+
+class RefreshChunkInline(admin.TabularInline):
+    model = RefreshChunk
+    fields = readonly_fields = ("number", "worker", "finished_at", *COUNTS)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefreshRun)
+class RefreshRunAdmin(admin.ModelAdmin):
+    """The scheduled refresh's runs: each the sum of its chunks, as workers finish them."""
+
+    list_display = ("started_at", "finished_at", "chunks_done", "chunks_total", *COUNTS)
+    list_filter = ["started_at"]
+    ordering = ["-started_at", "-id"]
+    fields = readonly_fields = (
+        "started_at",
+        "finished_at",
+        "checked_before",
+        "chunks_done",
+        "chunks_total",
+        *COUNTS,
+    )
+    inlines = [RefreshChunkInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,5 +6,6 @@ class FavoritesConfig(AppConfig):
     name = "favorites"
 
     def ready(self) -> None:
-        # The OpenAPI examples of the views register themselves when imported.
-        from favorites import openapi  # noqa: F401
+        # The tasks register with the Celery app in every process, senders included; the
+        # OpenAPI examples of the views register themselves when imported.
+        from favorites import openapi, tasks  # noqa: F401

@@ -72,6 +72,16 @@ class Favorite(models.Model):
     price_when_added = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="The price when the favorite was added; frozen."
     )
+    price_announced = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=(
+            "The price the last favorite.price_dropped event announced; empty until one has. "
+            "Drops are measured from it, or from price_when_added while it is empty."
+        ),
+    )
     available = models.BooleanField(
         default=True, help_text="False while the catalog answers that it no longer has the product."
     )
@@ -155,3 +165,56 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status or 'in progress'})"
+
+
+class RefreshRun(models.Model):
+    """One scheduled refresh, fanned out over workers in chunks of product ids; its totals
+    are the sum of its chunks' as they finish."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # A run whose chunks made no progress for a while has its unfinished chunks queued
+    # again (their tasks were lost: the broker was down, or a worker's queue was purged).
+    progressed_at = models.DateTimeField(default=timezone.now)
+    checked_before = models.DateTimeField(
+        help_text="Snapshots last checked before this were refreshed."
+    )
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    unavailable = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Refresh of {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RefreshChunk(models.Model):
+    """Some of a run's product ids, refreshed by one task on one worker."""
+
+    run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    product_ids = models.JSONField()
+    worker = models.CharField(max_length=255, blank=True, help_text="The worker that did it.")
+    # A worker holds the chunk until then (renewed after each product): a second copy of
+    # its task does nothing meanwhile.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checked = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    unavailable = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="refresh_chunk_run_number"),
+        ]
+
+    def __str__(self):
+        return f"Chunk {self.number} of {self.run}"

@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from catalog import products as catalog
 from catalog.products import Product
 from customers.cache import customer_data_changed
 from customers.models import Customer
+from events.models import EventType
+from events.services import NewEvent, event_record, events_record, money
 from favorites.models import SNAPSHOT_FIELDS, Favorite
 from favorites_project.errors import DomainError
 
@@ -80,18 +84,30 @@ def favorite_add(
     )
     # The unique constraint decides concurrent adds of the same product; the customer's
     # row, locked for the transaction, makes concurrent adds to one list count one at a
-    # time, so none can take it past the limit.
+    # time, so none can take it past the limit, and a customer deleted meanwhile is
+    # found gone instead of failing the insert's foreign key.
     try:
         with transaction.atomic():
-            list(
+            locked = list(
                 Customer.objects.select_for_update(no_key=True)
                 .filter(pk=customer.pk)
                 .values_list("pk", flat=True)
             )
+            if not locked:  # deleted while the catalog answered
+                raise Http404("No such customer.")
             if Favorite.objects.filter(customer=customer).count() >= limit:
                 raise FavoritesLimitReached(limit)
             favorite.save(force_insert=True)
             customer_data_changed(customer_ids=[customer.pk])
+            event_record(
+                type=EventType.FAVORITE_ADDED,
+                customer_id=customer.pk,
+                data={
+                    "product_id": product_id,
+                    "title": favorite.title,
+                    "price": money(favorite.price),
+                },
+            )
     except IntegrityError:
         if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
             raise FavoriteAlreadyExists(product_id) from None
@@ -106,14 +122,26 @@ def favorite_remove(*, customer: Customer, product_id: str) -> None:
         if not deleted:
             raise Http404(f"Product {product_id} is not in this customer's favorites.")
         customer_data_changed(customer_ids=[customer.pk])
+        event_record(
+            type=EventType.FAVORITE_REMOVED,
+            customer_id=customer.pk,
+            data={"product_id": product_id},
+        )
 
 
 def favorites_delete(*, favorites: QuerySet[Favorite]) -> int:
     """Remove these favorites (the admin's delete); returns how many went."""
     with transaction.atomic():
-        customer_ids = list(favorites.values_list("customer_id", flat=True).distinct())
-        deleted, _ = favorites.delete()
-        customer_data_changed(customer_ids=customer_ids)
+        # Locked first: a concurrent remove of one of them waits, then finds it gone.
+        rows = list(favorites.select_for_update().values_list("pk", "customer_id", "product_id"))
+        deleted, _ = Favorite.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
+        customer_data_changed(customer_ids=[customer_id for _, customer_id, _ in rows])
+        events_record(
+            events=[
+                NewEvent(EventType.FAVORITE_REMOVED, customer_id, {"product_id": product_id})
+                for _, customer_id, product_id in rows
+            ]
+        )
     return deleted
 
 
@@ -139,24 +167,49 @@ class RefreshSummary:
         )
 
 
-def _snapshots_update(favorites: QuerySet[Favorite], product: Product | None) -> RefreshOutcome:
-    """Bring these snapshots (all of one product) up to what the catalog answered; inside
-    the caller's transaction. `product` None: the catalog no longer has it."""
+def _snapshots_update(
+    favorites: QuerySet[Favorite], product_id: str, product: Product | None
+) -> RefreshOutcome:
+    """Bring these snapshots (of one product) up to what the catalog answered, with the
+    events they owe; inside the caller's transaction. `product` None: the catalog no
+    longer has it.
+
+    Events: `favorite.unavailable` and `favorite.back_in_stock` for each favorite whose
+    availability flips, `favorite.price_dropped` for each whose price fell at least
+    PRICE_DROP_MIN_PERCENT below the price last announced for it (`price_drop`). The
+    rows they are read from are locked, so a concurrent refresh announces nothing twice.
+    """
     now = timezone.now()
     if product is None:
+        flipped = list(
+            favorites.filter(available=True).select_for_update().values_list("customer_id", "title")
+        )
         favorites.update(available=False, refreshed_at=now)
+        events_record(
+            events=[
+                NewEvent(
+                    EventType.FAVORITE_UNAVAILABLE,
+                    customer_id,
+                    {"product_id": product_id, "title": title},
+                )
+                for customer_id, title in flipped
+            ]
+        )
         return "unavailable"
+    events = _availability_and_price_events(favorites, product_id, product)
     snapshot = _snapshot(product)
     differs = ~Q(available=True)
     for field, value in snapshot.items():
         differs |= ~Q(**{field: value})
     changed = favorites.filter(differs).update(**snapshot, available=True, refreshed_at=now)
     favorites.filter(refreshed_at__lt=now).update(refreshed_at=now)
+    events_record(events=events)
     return "updated" if changed else "unchanged"
 
 
 def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> RefreshOutcome:
-    """Bring every snapshot of one product up to date, in one transaction.
+    """Bring every snapshot of one product up to date, in one transaction, with its events
+    (`_snapshots_update`).
 
     `product` is what the catalog answered, or None when it answered that it no
     longer has the product: then the favorites are marked unavailable (never
@@ -168,7 +221,7 @@ def favorite_snapshots_refresh(*, product_id: str, product: Product | None) -> R
         customer_data_changed(
             customer_ids=favorites.values_list("customer_id", flat=True).distinct()
         )
-        return _snapshots_update(favorites, product)
+        return _snapshots_update(favorites, product_id, product)
 
 
 def favorite_refresh(*, customer: Customer, product_id: str) -> Favorite:
@@ -188,11 +241,75 @@ def favorite_refresh(*, customer: Customer, product_id: str) -> Favorite:
         product = None
     with transaction.atomic():
         customer_data_changed(customer_ids=[customer.pk])
-        _snapshots_update(favorites, product)
+        _snapshots_update(favorites, product_id, product)
     favorite = favorites.first()
     if favorite is None:  # removed while the catalog answered
         raise Http404(f"Product {product_id} is not in this customer's favorites.")
     return favorite
+
+
+def price_drop(*, announced: Decimal, new: Decimal) -> Decimal | None:
+    """The drop from the last announced price, in percent (two decimals), when it is
+    worth announcing: at least PRICE_DROP_MIN_PERCENT, and a real drop. None otherwise.
+
+    Measured from the last announcement, not from the last price seen, so a price
+    that wobbles around one level announces nothing, and one that slides a little
+    at a time is announced once the slide adds up.
+    """
+    if announced <= 0 or new >= announced:
+        return None
+    percent = (announced - new) * 100 / announced
+    if percent < Decimal(str(settings.PRICE_DROP_MIN_PERCENT)):
+        return None
+    return percent.quantize(Decimal("0.01"))
+
+
+def _availability_and_price_events(
+    favorites: QuerySet[Favorite], product_id: str, product: Product
+) -> list[NewEvent]:
+    """The events a refresh to `product` owes, read under lock; marks announced prices."""
+    new_price = product.price
+    due = list(
+        favorites.annotate(announced=Coalesce("price_announced", "price_when_added"))
+        .filter(Q(available=False) | Q(announced__gt=new_price))
+        .select_for_update(of=("self",))
+        .values("pk", "customer_id", "price", "price_when_added", "announced", "available")
+    )
+    events, dropped = [], []
+    for row in due:
+        if not row["available"]:
+            events.append(
+                NewEvent(
+                    EventType.FAVORITE_BACK_IN_STOCK,
+                    row["customer_id"],
+                    {"product_id": product_id, "title": product.title, "price": money(new_price)},
+                )
+            )
+        percent = price_drop(announced=row["announced"], new=new_price)
+        if percent is None:
+            continue
+        dropped.append(row["pk"])
+        added = row["price_when_added"]
+        since_added = (added - new_price) * 100 / added if added > 0 else Decimal(0)
+        events.append(
+            NewEvent(
+                EventType.FAVORITE_PRICE_DROPPED,
+                row["customer_id"],
+                {
+                    "product_id": product_id,
+                    "title": product.title,
+                    "old_price": money(row["price"]),
+                    "new_price": money(new_price),
+                    "price_when_added": money(row["price_when_added"]),
+                    "last_notified_price": money(row["announced"]),
+                    "drop_percent": str(percent),
+                    "drop_percent_since_added": str(since_added.quantize(Decimal("0.01"))),
+                },
+            )
+        )
+    if dropped:
+        Favorite.objects.filter(pk__in=dropped).update(price_announced=new_price)
+    return events
 
 
 # The admin's "refresh now" waits for the catalog in the request: a bounded number of products.

@@ -9,6 +9,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from favorites_project.celery import broker_status
 from favorites_project.openapi_examples import response_example
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,14 @@ class CatalogStatusSerializer(serializers.Serializer):
     reachable = serializers.BooleanField(
         allow_null=True, help_text="Null until this process has called the catalog."
     )
+
+
+BROKER = serializers.CharField(
+    help_text=(
+        "The task broker (Redis): `ok`, `unreachable`, or `in-process` when there is none "
+        "and tasks run in the process that sends them."
+    )
+)
 
 
 class ProbeView(APIView):
@@ -68,6 +77,7 @@ class ReadyView(ProbeView):
                     "status": serializers.CharField(),
                     "database": serializers.CharField(),
                     "catalog": CatalogStatusSerializer(),
+                    "broker": BROKER,
                 },
             ),
             (503, "application/json"): inline_serializer(
@@ -76,13 +86,15 @@ class ReadyView(ProbeView):
                     "status": serializers.CharField(),
                     "database": serializers.CharField(),
                     "catalog": CatalogStatusSerializer(),
+                    "broker": BROKER,
                 },
             ),
         },
     )
     def get(self, request):
-        """Ready for traffic: the database answers. The catalog's state is reported, not required:
-        without the catalog the favorites lists still work."""
+        """Ready for traffic: the database answers. The catalog's and the task broker's states
+        are reported, not required: without the catalog the favorites lists still work, and
+        without the broker events wait in the outbox for the sweeper."""
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -96,6 +108,7 @@ class ReadyView(ProbeView):
                 "status": "ok" if ready else "unavailable",
                 "database": database,
                 "catalog": self._catalog_status(),
+                "broker": broker_status(),
             },
             status=200 if ready else 503,
         )

@@ -38,6 +38,15 @@ LATENCY = Histogram(
 
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
+# Collectors that read their values when /metrics is scraped (an app's backlog from the
+# database, say): the same in every process, so kept out of the multiprocess files.
+_SCRAPE_COLLECTORS: list = []
+
+
+def scrape_collector_register(collector) -> None:
+    """Have /metrics ask `collector` (a prometheus_client collector) at every scrape."""
+    _SCRAPE_COLLECTORS.append(collector)
+
 
 class MetricsMiddleware:
     """Counts every response; routes are URL patterns, so the label set stays small."""
@@ -71,4 +80,8 @@ def metrics_view(request):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    scraped = CollectorRegistry(auto_describe=False)
+    for collector in _SCRAPE_COLLECTORS:
+        scraped.register(collector)
+    body = generate_latest(registry) + generate_latest(scraped)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

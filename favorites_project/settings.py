@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "customers",
     "catalog",
     "favorites",
+    "events",
     "audit",
     "analytics",
 ]
@@ -256,6 +257,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_UI_SETTINGS": {"hideDownloadButton": False, "expandResponses": "200,201"},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"EventTypeEnum": "events.models.EventType"},
 }
 
 # The product catalog (see catalog/).
@@ -280,6 +282,110 @@ CATALOG_MAX_LIST_RESPONSE_BYTES = env.int(
     "CATALOG_MAX_LIST_RESPONSE_BYTES", default=8 * 1024 * 1024
 )
 CATALOG_POOL_SIZE = env.int("CATALOG_POOL_SIZE", default=20)
+
+# Events (docs/events.md): a favorite.price_dropped event is written when a price falls at
+# least this many percent below the price last announced for that favorite.
+PRICE_DROP_MIN_PERCENT = env.float("PRICE_DROP_MIN_PERCENT", default=5.0)
+
+# Background work on Celery (favorites_project/celery.py), Redis as the broker. Without a
+# broker (the embedded default, `make run`) tasks run in the process that sends them.
+_broker_url = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="")
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _broker_url)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="favorites")
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, so a worker that dies mid-task loses nothing; every
+# task is idempotent (deliveries and refresh chunks claim their rows).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer fails fast: the outbox keeps the event for the sweeper.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Every key the broker writes starts with this (several deployments on one Redis).
+    "global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX", default=""),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    # Longer than any countdown the service gives a task (WEBHOOK_RETRY_QUEUE_LIMIT).
+    "visibility_timeout": 3600,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# Workers and beat log as the service does (LOG_FORMAT, request ids, secrets redacted):
+# Celery keeps its hands off the root logger that Django configured.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# While the broker refused a task, senders do not try again for this long (seconds).
+CELERY_PUBLISH_PAUSE = env.float("CELERY_PUBLISH_PAUSE", default=10.0)
+# The Celery worker serves its own /metrics on this port when set (docs/operations.md).
+CELERY_WORKER_METRICS_PORT = env.int("CELERY_WORKER_METRICS_PORT", default=0)
+
+# Webhooks (docs/events.md).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+# The whole request, the answer's first bytes to its last, never takes longer than this.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# At most this much of an answer is read; the rest is never downloaded.
+WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
+# Retries: exponential backoff from the first delay, each delay jittered and capped, for
+# this long after the event; then the delivery is marked failed.
+WEBHOOK_RETRY_FIRST_DELAY = env.float("WEBHOOK_RETRY_FIRST_DELAY", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY = env.float("WEBHOOK_RETRY_MAX_DELAY", default=3600.0)
+WEBHOOK_RETRY_FOR = env.float("WEBHOOK_RETRY_FOR", default=24 * 3600.0)
+# A retry due within this many seconds is queued with a countdown; later ones are left to
+# the sweeper (an ETA task longer than the broker's visibility timeout would run twice).
+WEBHOOK_RETRY_QUEUE_LIMIT = env.float("WEBHOOK_RETRY_QUEUE_LIMIT", default=900.0)
+# The sweeper (every EVENTS_SWEEP_INTERVAL seconds) takes what no task has picked up for
+# EVENTS_SWEEP_AFTER seconds: events never dispatched, deliveries overdue.
+EVENTS_SWEEP_INTERVAL = env.float("EVENTS_SWEEP_INTERVAL", default=60.0)
+EVENTS_SWEEP_AFTER = env.float("EVENTS_SWEEP_AFTER", default=60.0)
+
+
+def _seconds(value: str) -> float:
+    """A duration: seconds, or a number with s, m, h or d ("90", "15m", "6h", "7d")."""
+    value = value.strip()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value and value[-1] in units:
+        return float(value[:-1]) * units[value[-1]]
+    return float(value)
+
+
+# The scheduled refresh (favorites/refresh.py): every REFRESH_INTERVAL, the products whose
+# snapshots are older than REFRESH_STALE_AFTER, in chunks of REFRESH_CHUNK_SIZE product ids.
+REFRESH_INTERVAL = _seconds(env.str("REFRESH_INTERVAL", default="6h"))
+REFRESH_STALE_AFTER = _seconds(env.str("REFRESH_STALE_AFTER", default="6h"))
+REFRESH_CHUNK_SIZE = env.int("REFRESH_CHUNK_SIZE", default=100)
+# A run whose chunks made no progress this long has its unfinished ones queued again.
+REFRESH_STALL_AFTER = _seconds(env.str("REFRESH_STALL_AFTER", default="10m"))
+# Catalog lookups a second by every refresh worker together (0: no limit), paced through
+# Redis (the broker's, unless CATALOG_RATE_LIMIT_REDIS_URL says another).
+CATALOG_MAX_REQUESTS_PER_SECOND = env.float("CATALOG_MAX_REQUESTS_PER_SECOND", default=20.0)
+CATALOG_RATE_LIMIT_REDIS_URL = env.str("CATALOG_RATE_LIMIT_REDIS_URL", default=_broker_url)
+CATALOG_RATE_LIMIT_KEY = env.str("CATALOG_RATE_LIMIT_KEY", default="favorites:rate-limit:catalog")
+
+# What beat (`make beat`, one process per deployment) sends, and how often (seconds).
+CELERY_BEAT_SCHEDULE = {
+    "events-sweep": {"task": "events.sweep", "schedule": EVENTS_SWEEP_INTERVAL},
+    "favorites-refresh-requeue": {
+        "task": "favorites.refresh_requeue",
+        "schedule": EVENTS_SWEEP_INTERVAL,
+    },
+    "favorites-refresh": {"task": "favorites.refresh", "schedule": REFRESH_INTERVAL},
+    "events-purge": {"task": "events.purge", "schedule": 3600.0},
+    "favorites-idempotency-purge": {
+        "task": "favorites.idempotency_purge",
+        "schedule": 3600.0,
+    },
+}
+# Events (and their deliveries) are kept this many days, then purged hourly by beat;
+# the replay API reaches back as far. A delivery still pending keeps its event.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+# The replay API shows events this many seconds old or older: every transaction that
+# writes events is short (never open during a network call), so none commits later with
+# an older id than one already shown.
+EVENTS_REPLAY_SETTLE = env.float("EVENTS_REPLAY_SETTLE", default=5.0)
+
 
 # Logs (favorites_project/logs.py, docs/operations.md): one JSON object a line unless
 # DEBUG is on; every line carries its request's id, and secrets are taken out of all of them.

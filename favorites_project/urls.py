@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("favorites.urls")),
     path("", include("customers.urls")),
     path("", include("catalog.urls")),
+    path("", include("events.urls")),
     path("", include("analytics.urls")),
 ]
 

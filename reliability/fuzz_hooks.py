@@ -55,6 +55,11 @@ ANY_TEXT = re.compile(r".*", re.DOTALL)
 NON_EMPTY_TEXT = re.compile(r".+", re.DOTALL)
 WELL_FORMED_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 WELL_FORMED_PASSWORD = re.compile(r".{1,128}", re.DOTALL)
+# A webhook URL the service accepts: https, to a public address (a literal: no DNS). Only
+# values the schema allows become one (https://..., at most 2000 characters): the others
+# are the fuzzer's invalid data and must stay so.
+WEBHOOK_URL = "https://93.184.215.14/hooks/{}"
+WELL_FORMED_WEBHOOK_URL = re.compile(r"https://.{0,1992}", re.DOTALL)
 
 _lock = threading.Lock()
 _actor_pk: int | None = None
@@ -258,17 +263,31 @@ def map_body(context, body):
     refresh = body.get("refresh")
     if isinstance(refresh, str) and refresh and _stable_share(refresh) < 0.5:
         body["refresh"] = str(_tokens(acting_customer()))
+    url = body.get("url")
+    if (
+        operation is not None
+        and "/webhooks/" in operation.path
+        and _well_formed(WELL_FORMED_WEBHOOK_URL, url)
+        and _stable_share(url) < 0.5
+    ):
+        digest = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        body["url"] = WEBHOOK_URL.format(digest)
     return body
 
 
 # Rules a JSON schema cannot state, so a schema-valid value may break them: the password
 # validators (too short, common, numeric, like the name or email, spaces only), the current
 # password being needed (to change one's own password or email) and right, no NUL
-# character in any text field, and a batch's two lists together (at most 100 ids, none in both).
+# character in any text field, a batch's two lists together (at most 100 ids, none in
+# both), and a webhook URL's host resolving to public addresses only (with a port in
+# range, no user name).
 RULES_BEYOND_THE_SCHEMA = re.compile(
     r"^(At most 100 ids in add and remove together"
     r"|Ids in both add and remove"
     r"|This password is (too short|too common|entirely numeric)"
+    r"|The host .* (does not resolve|resolves to an address that is not public)"
+    r"|A webhook URL (names a host|carries no user name)"
+    r"|Not a valid URL"
     r"|The password is too similar to the"
     r"|The password cannot be made of spaces only"
     r"|The current password is not correct"

@@ -18,6 +18,7 @@ from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from customers.cache import customer_get_cached
 from customers.models import Customer
 from customers.tests.factories import PASSWORD, CustomerFactory, StaffFactory
+from events.models import Delivery, Event, EventType
 from favorites.models import Favorite
 from favorites.tests.factories import FavoriteFactory
 from favorites_project.testing import assert_problem
@@ -50,10 +51,20 @@ def bearer(api_client, access: str):
 
 def personal_traces(customer_id: int, *, email: str, name: str) -> list[str]:
     """Every row of every installed model that still names the customer: by a foreign key,
-    an id column, an id in a JSON payload, or its email or name in any text or JSON field."""
+    an id column, an id in a JSON payload, or its email or name in any text or JSON field.
+
+    One exception, by design: the erasure's own `customer.deleted` event (and its webhook
+    deliveries), which carries the id and nothing else, so consumers erase their copies.
+    """
     found = []
     for model in apps.get_models():
-        manager = model._default_manager
+        manager: models.QuerySet = model._default_manager.all()
+        if model is Event:
+            manager = Event.objects.exclude(type=EventType.CUSTOMER_DELETED, data={})
+        elif model is Delivery:
+            manager = Delivery.objects.exclude(
+                event__type=EventType.CUSTOMER_DELETED, event__data={}
+            )
         for field in model._meta.concrete_fields:
             where = f"{model._meta.label}.{field.name}"
             foreign_key = field.is_relation and field.related_model is Customer
@@ -124,6 +135,9 @@ def test_erasing_oneself_leaves_nothing_personal_in_any_model(
     assert response.status_code == 204
     assert personal_traces(ana_id, email=EMAIL, name=NAME) == []
     assert not Customer.objects.filter(pk=ana_id).exists()
+    # What remains is the one announcement of the erasure, with the id and nothing else.
+    [notice] = Event.objects.filter(customer_id=ana_id)
+    assert (notice.type, notice.data) == (EventType.CUSTOMER_DELETED, {})
     assert customer_get_cached(customer_id=ana_id) is None
     # The tokens' rows go, not only their link to her (SimpleJWT keeps them, link emptied).
     assert not OutstandingToken.objects.filter(user__isnull=True).exists()

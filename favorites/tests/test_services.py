@@ -8,6 +8,8 @@ from django.http import Http404
 
 from catalog.products import InvalidProductId, ProductNotFound
 from catalog.testing import luizalabs_product, luizalabs_url
+from customers.models import Customer
+from events.models import Event, EventType
 from favorites.models import Favorite
 from favorites.services import FavoriteAlreadyExists, favorite_add, favorite_remove
 from favorites.testing import money
@@ -72,6 +74,22 @@ def test_a_product_the_catalog_does_not_have_is_not_added(customer, catalog_http
 
     assert not Favorite.objects.exists()
     assert len(catalog_http.calls) == 1
+
+
+def test_a_customer_deleted_while_the_catalog_answers_is_a_404_and_nothing_is_written(
+    customer, catalog_http
+):
+    def product(request):
+        Customer.objects.filter(pk=customer.pk).delete()  # another request erased it
+        return 200, {}, json.dumps(luizalabs_product(PRODUCT_ID))
+
+    catalog_http.add_callback("GET", luizalabs_url(PRODUCT_ID), callback=product)
+
+    with pytest.raises(Http404):
+        favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert not Favorite.objects.exists()
+    assert not Event.objects.filter(type=EventType.FAVORITE_ADDED).exists()
 
 
 def test_removing_a_favorite_that_is_not_there_raises_404(customer):

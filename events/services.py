@@ -1,0 +1,342 @@
+"""Writes of events: the outbox, webhook endpoints, and deliveries."""
+
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from events import webhooks
+from events.metrics import (
+    DELIVERY_ATTEMPTS,
+    DELIVERY_DURATION,
+    DELIVERY_LATENCY,
+    EVENTS_WRITTEN,
+)
+from events.models import Delivery, Event, EventType, WebhookEndpoint
+from favorites_project.celery import app, publish
+
+logger = logging.getLogger(__name__)
+
+# A worker holds a delivery this long: more than one request can take.
+DELIVERY_LEASE = timedelta(minutes=2)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    type: EventType
+    customer_id: int | None
+    data: dict = field(default_factory=dict)
+
+
+def money(amount: Decimal) -> str:
+    """Prices travel as strings with two decimals ("89.90"): JSON numbers lose cents."""
+    return str(Decimal(amount).quantize(Decimal("0.01")))
+
+
+# -- The outbox -------------------------------------------------------------------------------
+
+
+def events_record(*, events: Iterable[NewEvent]) -> list[Event]:
+    """Write these events in the caller's transaction: they exist if and only if it commits.
+
+    Call it inside the `transaction.atomic()` block that makes the change the events
+    report; outside one, the events commit on their own. Once committed, a task
+    dispatches them; if it cannot be queued, the sweeper does it later.
+    """
+    rows = [Event(type=e.type, customer_id=e.customer_id, data=e.data) for e in events]
+    if not rows:
+        return []
+    # Joins the caller's transaction without a savepoint: the events and the change
+    # stand or fall together.
+    with transaction.atomic(savepoint=False):
+        Event.objects.bulk_create(rows)
+        ids = [row.pk for row in rows]
+        types = [row.type for row in rows]
+        transaction.on_commit(lambda: _committed(ids, types))
+    return rows
+
+
+def event_record(*, type: EventType, customer_id: int | None, data: dict) -> Event:
+    """One event; see `events_record`."""
+    return events_record(events=[NewEvent(type=type, customer_id=customer_id, data=data)])[0]
+
+
+def _committed(ids: list[int], types: list[str]) -> None:
+    for type in types:
+        EVENTS_WRITTEN.labels(type).inc()
+    publish(app.tasks["events.dispatch"], args=[ids])
+
+
+def events_dispatch(*, event_ids: Iterable[int]) -> list[int]:
+    """Plan one delivery per event and active endpoint that wants it; queue them.
+
+    Each event is dispatched once: rows already dispatched, or locked by a concurrent
+    dispatch, are skipped. Returns the new deliveries' ids.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(
+            Event.objects.filter(pk__in=list(event_ids), dispatched_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+        )
+        if not events:
+            return []
+        endpoints = list(WebhookEndpoint.objects.filter(active=True))
+        deliveries = Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    endpoint=endpoint,
+                    customer_id=event.customer_id,
+                    next_attempt_at=now,
+                    retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_FOR),
+                )
+                for event in events
+                for endpoint in endpoints
+                if endpoint.wants(event.type)
+            ]
+        )
+        Event.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
+        delivery_ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: _queue_deliveries(delivery_ids))
+    return delivery_ids
+
+
+def _queue_deliveries(delivery_ids: list[int], countdown: float | None = None) -> None:
+    for delivery_id in delivery_ids:
+        if not publish(app.tasks["events.deliver"], args=[delivery_id], countdown=countdown):
+            return  # the broker is down: the sweeper takes the rest
+
+
+# -- Deliveries -------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next attempt, after `attempts` failed ones: exponential backoff
+    from WEBHOOK_RETRY_FIRST_DELAY, capped at WEBHOOK_RETRY_MAX_DELAY, with jitter (the
+    upper half of the delay at random) so that many failures do not retry in step."""
+    delay = min(
+        settings.WEBHOOK_RETRY_MAX_DELAY,
+        settings.WEBHOOK_RETRY_FIRST_DELAY * 2 ** (attempts - 1),
+    )
+    return random.uniform(delay / 2, delay)
+
+
+def delivery_attempt(*, delivery_id: int) -> str | None:
+    """Attempt one delivery if it is due and no one else holds it; the outcome, or None.
+
+    A 2xx ends it; a 410 turns the endpoint off; an unsafe URL fails it at once;
+    anything else (another status, a timeout, a connection error) is retried with
+    backoff until its `retry_until` (WEBHOOK_RETRY_FOR after it was planned).
+    """
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(
+            pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=now + DELIVERY_LEASE)
+    )
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    endpoint, event = delivery.endpoint, delivery.event
+    if not endpoint.active:
+        _finish(delivery, Delivery.Status.CANCELLED, error="The endpoint is turned off.")
+        DELIVERY_ATTEMPTS.labels("cancelled").inc()
+        return "cancelled"
+
+    message_id = str(event.event_id)
+    timestamp = int(timezone.now().timestamp())
+    body = webhooks.body_encode(event.payload())
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": webhooks.signature(
+            secret=endpoint.secret, message_id=message_id, timestamp=timestamp, body=body
+        ),
+    }
+    answer = webhooks.post(endpoint.url, body=body, headers=headers)
+    DELIVERY_DURATION.observe(answer.duration)
+    delivery.attempts += 1
+    delivery.last_attempt_at = timezone.now()
+    delivery.last_status_code = answer.status
+    delivery.last_error = answer.error
+    delivery.last_duration_ms = round(answer.duration * 1000)
+
+    if answer.status is not None and 200 <= answer.status < 300:
+        finished = _finish(delivery, Delivery.Status.SUCCEEDED)
+        DELIVERY_LATENCY.observe((finished - event.occurred_at).total_seconds())
+        outcome = "succeeded"
+    elif answer.status == 410:
+        with transaction.atomic():
+            _finish(delivery, Delivery.Status.FAILED)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                active=False,
+                disabled_reason=f"Answered 410 at {delivery.last_attempt_at:%Y-%m-%d %H:%M} UTC.",
+                updated_at=timezone.now(),
+            )
+        logger.warning("Webhook endpoint %s answered 410: turned off", endpoint.pk)
+        outcome = "disabled"
+    elif answer.refused:
+        _finish(delivery, Delivery.Status.FAILED)
+        logger.warning("Webhook to endpoint %s refused: %s", endpoint.pk, answer.error)
+        outcome = "refused"
+    else:
+        delay = retry_delay(delivery.attempts)
+        next_at = timezone.now() + timedelta(seconds=delay)
+        retry_until = delivery.retry_until or delivery.created_at + timedelta(
+            seconds=settings.WEBHOOK_RETRY_FOR
+        )
+        if next_at > retry_until:
+            _finish(delivery, Delivery.Status.FAILED)
+            outcome = "failed"
+        else:
+            delivery.next_attempt_at = next_at
+            delivery.locked_until = None
+            delivery.save()
+            outcome = "retry"
+            # Eager tasks would run the countdown's task at once: the sweeper retries them.
+            if not app.conf.task_always_eager and delay <= settings.WEBHOOK_RETRY_QUEUE_LIMIT:
+                _queue_deliveries([delivery.pk], countdown=delay)
+        logger.info(
+            "Webhook delivery %s to endpoint %s: %s (%s)",
+            delivery.pk,
+            endpoint.pk,
+            outcome,
+            answer.error,
+        )
+    DELIVERY_ATTEMPTS.labels(outcome).inc()
+    return outcome
+
+
+def _finish(delivery: Delivery, status: str, *, error: str | None = None) -> datetime:
+    finished = timezone.now()
+    delivery.status = status
+    delivery.finished_at = finished
+    delivery.next_attempt_at = None
+    delivery.locked_until = None
+    if error is not None:
+        delivery.last_error = error
+    delivery.save()
+    return finished
+
+
+def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
+    """Attempt these deliveries again now, whatever became of them, and retry them for
+    another WEBHOOK_RETRY_FOR if they fail; how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(deliveries.values_list("pk", flat=True))
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.PENDING,
+            next_attempt_at=now,
+            retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_FOR),
+            locked_until=None,
+            finished_at=None,
+        )
+        transaction.on_commit(lambda: _queue_deliveries(ids))
+    return len(ids)
+
+
+def outbox_sweep() -> dict:
+    """Dispatch events that no task dispatched, and queue deliveries overdue by more than
+    EVENTS_SWEEP_AFTER seconds (their task was lost, or their retry was left to us)."""
+    before = timezone.now() - timedelta(seconds=settings.EVENTS_SWEEP_AFTER)
+    event_ids = list(
+        Event.objects.filter(dispatched_at__isnull=True, occurred_at__lte=before)
+        .order_by("occurred_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    planned = events_dispatch(event_ids=event_ids) if event_ids else []
+    overdue = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=before)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=timezone.now()))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    _queue_deliveries(overdue)
+    if event_ids or overdue:
+        logger.info(
+            "Sweeper: %s events dispatched, %s overdue deliveries queued",
+            len(event_ids),
+            len(overdue),
+        )
+    return {"events": len(event_ids), "deliveries_planned": len(planned), "overdue": len(overdue)}
+
+
+def events_purge() -> int:
+    """Delete the events older than EVENTS_RETENTION_DAYS, with their deliveries, but for
+    those a delivery still waits on; how many events went."""
+    before = timezone.now() - timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    old = Event.objects.filter(occurred_at__lt=before).exclude(
+        deliveries__status=Delivery.Status.PENDING
+    )
+    _, by_model = old.delete()
+    return by_model.get(Event._meta.label, 0)
+
+
+# -- Endpoints --------------------------------------------------------------------------------
+
+
+def webhook_endpoint_create(
+    *, url: str, event_types: list[str], description: str = "", active: bool = True
+) -> WebhookEndpoint:
+    """A new endpoint with a new secret (the caller shows it once). The URL must pass
+    `webhooks.url_check`, which raises `UnsafeURL`."""
+    webhooks.url_check(url)
+    return WebhookEndpoint.objects.create(
+        url=url,
+        event_types=sorted(set(event_types)),
+        description=description,
+        active=active,
+        secret=webhooks.secret_generate(),
+    )
+
+
+def webhook_endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
+    """Changes only what is given; turning an endpoint on again clears why it was off."""
+    if url is not None:
+        webhooks.url_check(url)
+        endpoint.url = url
+    if event_types is not None:
+        endpoint.event_types = sorted(set(event_types))
+    if description is not None:
+        endpoint.description = description
+    if active is not None:
+        endpoint.active = active
+        if active:
+            endpoint.disabled_reason = ""
+    endpoint.updated_at = timezone.now()
+    endpoint.save()
+    return endpoint
+
+
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """A new secret, effective for the next request; the old one stops at once."""
+    endpoint.secret = webhooks.secret_generate()
+    endpoint.updated_at = timezone.now()
+    endpoint.save(update_fields=["secret", "updated_at"])
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """The endpoint and its deliveries' history."""
+    endpoint.delete()
