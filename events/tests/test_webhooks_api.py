@@ -161,6 +161,8 @@ def test_the_admin_refuses_an_unsafe_url_and_shows_a_new_secret_once(client, sta
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.event_types == ["favorite.added"]
     assert endpoint.secret in added.content.decode()
+    # Shown from the server-side session, never carried in a (signed, readable) cookie.
+    assert "messages" not in client.cookies
     page = client.get(f"/admin/events/webhookendpoint/{endpoint.pk}/change/")
     assert endpoint.secret not in page.content.decode()
 
