@@ -50,11 +50,16 @@ def logged_by(name: str) -> Iterator[list[logging.LogRecord]]:
     handler.emit = records.append  # type: ignore[method-assign]
     handler.addFilter(logs.RequestContextFilter())
     logger = logging.getLogger(name)
+    saved = logger.level, logger.disabled
+    logger.setLevel(logging.DEBUG)
+    logger.disabled = False
     logger.addHandler(handler)
     try:
         yield records
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.disabled = saved[1]
 
 
 def receiver_endpoint(receiver: WebhookReceiver, **fields) -> WebhookEndpoint:
