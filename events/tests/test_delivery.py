@@ -3,6 +3,7 @@
 import contextlib
 import itertools
 import logging
+import logging.handlers
 import socket
 import threading
 import time
@@ -45,9 +46,7 @@ def loopback_webhooks(settings):
 @contextlib.contextmanager
 def logged_by(name: str) -> Iterator[list[logging.LogRecord]]:
     """The records of logger `name`, with the request id each was written under."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = logging.handlers.BufferingHandler(capacity=10_000)
     handler.addFilter(logs.RequestContextFilter())
     logger = logging.getLogger(name)
     saved = logger.level, logger.disabled
@@ -55,7 +54,7 @@ def logged_by(name: str) -> Iterator[list[logging.LogRecord]]:
     logger.disabled = False
     logger.addHandler(handler)
     try:
-        yield records
+        yield handler.buffer
     finally:
         logger.removeHandler(handler)
         logger.setLevel(saved[0])
