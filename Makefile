@@ -11,7 +11,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 # dev.txt pins it). requirements/README.md: how the locks are made and upgraded.
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	# No browser is ever downloaded: the browser test drives Debian's Chromium.
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 # The service on the embedded default (SQLite, bundled demo catalog) unless the
@@ -79,6 +80,9 @@ audit: $(BIN)/.installed
 
 # The whole suite on PostgreSQL, with branch coverage: the summary lists the files not
 # fully covered (settings in pyproject.toml); `make coverage-html` then writes htmlcov/.
+# The browser test (browser_tests/) runs where Debian's Chromium is installed (apt-get
+# install chromium) and is skipped elsewhere, unless REQUIRE_BROWSER_TESTS is set (CI sets
+# it); its screenshots go to artifacts/browser/.
 test: export DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
 test: export SECRET_KEY := $(or $(SECRET_KEY),test-only-secret-key-that-is-long-enough-for-hs256)
 test: $(BIN)/.installed

@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
+from django.utils.html import format_html
 
+from audit.admin_mixins import StaffAccessAuditMixin
 from customers.models import Customer, normalize_email
 from customers.services import customer_delete
-from favorites.admin import FavoriteInline
+from favorites.admin import FavoriteInline, customer_favorites_url
 
 
 class CustomerCreationForm(BaseUserCreationForm):
@@ -34,14 +36,14 @@ class CustomerChangeForm(UserChangeForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(UserAdmin):
+class CustomerAdmin(StaffAccessAuditMixin, UserAdmin):
     form = CustomerChangeForm
     add_form = CustomerCreationForm
     list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active", "is_superuser", "date_joined"]
     search_fields = ["name", "email"]
     ordering = ["id"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login", "all_favorites"]
     inlines = [FavoriteInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -51,6 +53,7 @@ class CustomerAdmin(UserAdmin):
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Favorites", {"fields": ["all_favorites"]}),
     ]
     add_fieldsets = [
         (
@@ -62,11 +65,30 @@ class CustomerAdmin(UserAdmin):
         ),
     ]
 
-    # Deletes go through the service, so each writes its customer.deleted event.
+    def audit_subject_id(self, customer: Customer) -> int:
+        return customer.pk
+
+    def user_change_password(self, request, id, form_url=""):
+        if request.method == "POST":
+            self.audit_change(request, [int(id)] if str(id).isdigit() else [])
+        return super().user_change_password(request, id, form_url)
+
+    # Deleting a customer is its erasure (customers.services.customer_delete), here too.
     def delete_model(self, request, customer: Customer) -> None:
         customer_delete(customer=customer)
 
     def delete_queryset(self, request, queryset) -> None:
+        self.audit_change(request, queryset.values_list("pk", flat=True))
         with transaction.atomic():
             for customer in queryset:
                 customer_delete(customer=customer)
+
+    @admin.display(description="favorites")
+    def all_favorites(self, customer: Customer) -> str:
+        if customer.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">All of this customer\'s favorites</a> ({})',
+            customer_favorites_url(customer.pk),
+            customer.favorites.count(),
+        )

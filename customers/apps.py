@@ -7,5 +7,6 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         # The handlers that drop a changed customer from the cache, and the
-        # authentication's OpenAPI scheme, register themselves when imported.
-        from customers import cache, schema  # noqa: F401
+        # authentication's OpenAPI scheme and the operations' examples, register
+        # themselves when imported.
+        from customers import cache, openapi, schema  # noqa: F401

@@ -1,8 +1,11 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from customers.cache import customer_get_cached
 from customers.models import Customer
+from customers.personal_data import customer_holdings, exportable_fields
 
 ME = "me"
 
@@ -30,3 +33,36 @@ def customer_get_for(*, actor: Customer, customer_ref: str) -> Customer:
     if customer is None:
         raise Http404
     return customer
+
+
+PROFILE_FIELDS = ("id", "name", "email", "is_staff", "is_active", "date_joined", "last_login")
+
+
+def customer_export(*, customer: Customer) -> dict:
+    """Everything the service holds about the customer, as JSON-ready data: the profile
+    (no password hash), then each model's rows about it (`customer_holdings`; no token
+    strings, no link back to the customer)."""
+    customer = Customer.objects.get(pk=customer.pk)
+    records = {}
+    for holding in customer_holdings(customer=customer):
+        fields = exportable_fields(holding.model)
+        rows = holding.rows.order_by("pk").values_list(*(field.attname for field in fields))
+        records[holding.label] = [
+            {field.name: _plain(value) for field, value in zip(fields, row, strict=True)}
+            for row in rows
+        ]
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "customer": {name: _plain(getattr(customer, name)) for name in PROFILE_FIELDS},
+        "records": records,
+    }
+
+
+_ENCODER = DjangoJSONEncoder()
+
+
+def _plain(value: object) -> object:
+    """A value as JSON has it (dates, decimals and UUIDs as Django's JSON encoder writes them)."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return _ENCODER.default(value)

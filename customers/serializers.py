@@ -127,6 +127,14 @@ class CustomerUpdateSerializer(StaffCustomerUpdateSerializer):
         return attrs
 
 
+class CustomerDeleteSerializer(serializers.Serializer):
+    """The body of a delete: only deleting oneself needs it."""
+
+    current_password = PasswordField(
+        max_length=128, required=False, help_text="Needed to delete oneself."
+    )
+
+
 class TokenPairSerializer(serializers.Serializer):
     """What the token endpoints answer (for the docs)."""
 

@@ -1,3 +1,4 @@
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
@@ -6,7 +7,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from audit.services import staff_accesses_pseudonymise
+from customers.cache import customer_data_changed, customer_forget
 from customers.models import Customer, customer_password_set, normalize_email
+from customers.personal_data import PSEUDONYMISED, customer_holdings
 from events.models import EventType
 from events.services import event_record
 from favorites_project.errors import DomainError
@@ -112,16 +116,42 @@ def customer_check_changeable(*, actor: Customer, customer: Customer) -> None:
         raise PermissionDenied("Only a superuser may change or delete a superuser.")
 
 
-def customer_delete(*, customer: Customer) -> None:
-    """Deletes the customer and its favorites; its tokens answer 401 from then on.
+def customer_delete(
+    *, customer: Customer, actor: Customer | None = None, current_password: str | None = None
+) -> None:
+    """Erase the customer: delete it and every row that names it (favorites, refresh
+    tokens outstanding and revoked, the admin's history about it, its admin sessions,
+    and any other model's rows `customer_holdings` finds: its events and their
+    deliveries included). Staff access entries stay, pseudonymised. Its cached row goes,
+    so its access tokens answer 401 at once. Then one `customer.deleted` event says so,
+    carrying the customer's id and nothing else about it (its favorites' removals are not
+    announced one by one), so that webhook consumers erase their copies too.
 
-    One `customer.deleted` event says so (its favorites' removals are not announced
-    one by one); it carries the customer's id and nothing else about it.
+    Deleting oneself needs the current password (`ValidationError` naming
+    `current_password`, and nothing changes); staff deleting a customer do not.
     """
+    customer.refresh_from_db()
+    if actor is not None and actor.pk == customer.pk:
+        _check_current_password(customer, current_password)
+    customer_id = customer.pk
     with transaction.atomic():
-        customer_id = customer.pk
+        staff_accesses_pseudonymise(customer_id=customer_id)
+        for holding in customer_holdings(customer=customer):
+            if holding.label not in PSEUDONYMISED:
+                holding.rows.delete()
+        if customer.is_staff:
+            _sessions_delete(customer_id)
+        customer_data_changed(customer_ids=[customer_id])
         customer.delete()
         event_record(type=EventType.CUSTOMER_DELETED, customer_id=customer_id, data={})
+    customer_forget(customer_id=customer_id)
+
+
+def _sessions_delete(customer_id: int) -> None:
+    """The admin sessions logged in as the customer (staff only have any)."""
+    for session in Session.objects.iterator():
+        if session.get_decoded().get("_auth_user_id") == str(customer_id):
+            session.delete()
 
 
 def _blacklist_refresh_tokens(customer: Customer) -> None:

@@ -2,17 +2,22 @@ from collections.abc import Mapping
 from typing import cast
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
+from audit.models import StaffAccess
+from audit.recording import staff_access_note
 from customers.models import Customer, normalize_email
-from customers.selectors import customer_get_for, customer_list
+from customers.selectors import customer_export, customer_get_for, customer_list
 from customers.serializers import (
     CustomerCreateSerializer,
+    CustomerDeleteSerializer,
     CustomerListQuerySerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
@@ -36,6 +41,7 @@ from customers.throttling import (
 )
 from favorites_project.schema import problem
 
+API = StaffAccess.Channel.API
 EMAIL_TAKEN = problem("Another customer has this email (`email_taken`).")
 
 
@@ -162,12 +168,40 @@ UPDATE_SCHEMA = extend_schema(
     update=UPDATE_SCHEMA,
     partial_update=UPDATE_SCHEMA,
     destroy=extend_schema(
-        parameters=[CUSTOMER_ID], responses={204: None, 403: SUPERUSER_PROTECTED}
+        parameters=[CUSTOMER_ID],
+        request=CustomerDeleteSerializer,
+        responses={
+            204: None,
+            400: problem(
+                "Deleting oneself without the right `current_password` (`validation_error`); "
+                "nothing is deleted."
+            ),
+            403: SUPERUSER_PROTECTED,
+            429: CURRENT_PASSWORD_THROTTLED,
+        },
+        description=(
+            "Erases the customer: deletes it and every record that names it (favorites, "
+            "refresh tokens, events and deliveries about it); staff access records about "
+            "it stay, pseudonymised. Deleting oneself needs `current_password` in the body; "
+            "staff deleting a customer do not. Its tokens answer 401 at once."
+        ),
+    ),
+    export=extend_schema(
+        parameters=[CUSTOMER_ID],
+        responses={200: OpenApiTypes.OBJECT},
+        description=(
+            "Everything the service holds about the customer, as one JSON document to save "
+            "(`Content-Disposition: attachment`): the profile (no password), then its "
+            "records by kind: favorites, staff access records about it, refresh tokens "
+            "(dates only), and any events or deliveries about it."
+        ),
     ),
 )
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     lookup_value_regex = r"[0-9]+|me"
+    # Deleting oneself takes `current_password` in the body (documented in the schema).
+    delete_takes_body = True
 
     # Password and email changes check the current password: as many guesses as logins.
     password_check_throttle_scope = "login"
@@ -175,7 +209,12 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def get_throttles(self):
         if self.action in ("update", "partial_update") and self._may_check_current_password():
             return [PasswordCheckThrottle()]
+        if self.action == "destroy" and self._own():
+            return [PasswordCheckThrottle()]
         return super().get_throttles()
+
+    def _own(self) -> bool:
+        return self.kwargs.get("pk") in ("me", str(self.request.user.pk))
 
     def _may_check_current_password(self) -> bool:
         """A password change, or a change of the caller's own email (not a staff edit)."""
@@ -197,8 +236,11 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def get_object(self):
         actor = cast(Customer, self.request.user)  # authenticated: the default permission
         customer = customer_get_for(actor=actor, customer_ref=self.kwargs["pk"])
-        if self.action != "retrieve":
+        if self.action not in ("retrieve", "export"):
             customer_check_changeable(actor=actor, customer=customer)
+        # Before the change: an erased customer's entries are pseudonymised with the rest.
+        if actor.is_staff and customer.pk != actor.pk:
+            staff_access_note(self.request, [customer.pk], channel=API)
         return customer
 
     def list(self, request):
@@ -206,12 +248,15 @@ class CustomerViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         customers = customer_list(actor=request.user, **query.validated_data)
         page = self.paginate_queryset(customers)
+        if request.user.is_staff:
+            staff_access_note(request, [customer.pk for customer in page], channel=API)
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def create(self, request):
         serializer = CustomerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = customer_create(**serializer.validated_data)
+        staff_access_note(request, [customer.pk], channel=API)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk):
@@ -233,5 +278,18 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request, pk):
-        customer_delete(customer=self.get_object())
+        customer = self.get_object()
+        serializer = CustomerDeleteSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        customer_delete(customer=customer, actor=request.user, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"], url_path="export")
+    def export(self, request, pk):
+        customer = self.get_object()
+        response = Response(customer_export(customer=customer))
+        # A browser saves it as a file.
+        response["Content-Disposition"] = (
+            f'attachment; filename="favorites-customer-{customer.pk}-data.json"'
+        )
+        return response

@@ -9,7 +9,7 @@ class EventsConfig(AppConfig):
     def ready(self):
         # Registers the tasks with the Celery app in every process, senders included
         # (Django's idiom for signal handlers).
-        from events import tasks  # noqa: F401
+        from events import openapi, tasks  # noqa: F401
         from events.metrics import BacklogCollector
         from favorites_project.metrics import scrape_collector_register
 

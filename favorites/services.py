@@ -1,5 +1,6 @@
 """Writes to favorites: adding, removing, and refreshing the product snapshots."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -309,3 +310,27 @@ def _availability_and_price_events(
     if dropped:
         Favorite.objects.filter(pk__in=dropped).update(price_announced=new_price)
     return events
+
+
+# The admin's "refresh now" waits for the catalog in the request: a bounded number of products.
+REFRESH_NOW_LIMIT = 100
+
+
+def favorites_refresh_now(*, product_ids: Iterable[str]) -> RefreshSummary:
+    """Re-read these products from the catalog now (past the product cache) and refresh
+    every snapshot of each.
+
+    A product the catalog no longer has marks its favorites unavailable; one whose
+    lookup fails leaves them as they were (counted as `failed`).
+    """
+    summary = RefreshSummary()
+    for product_id in sorted(set(product_ids))[:REFRESH_NOW_LIMIT]:
+        try:
+            product = catalog.product_get(product_id, fresh=True)
+        except catalog.ProductNotFound:
+            product = None
+        except (catalog.CatalogUnavailable, catalog.InvalidProductId):
+            summary.count("failed")
+            continue
+        summary.count(favorite_snapshots_refresh(product_id=product_id, product=product))
+    return summary

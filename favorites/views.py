@@ -10,6 +10,8 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from audit.models import StaffAccess
+from audit.recording import staff_access_note
 from catalog.products import PRODUCT_ID_PATTERN
 from customers.cache import customer_data_version
 from customers.models import Customer
@@ -144,7 +146,11 @@ class FavoriteViewSet(viewsets.GenericViewSet):
 
     def get_customer(self) -> Customer:
         actor = cast(Customer, self.request.user)  # authenticated: the default permission
-        return customer_get_for(actor=actor, customer_ref=self.kwargs["customer_id"])
+        customer = customer_get_for(actor=actor, customer_ref=self.kwargs["customer_id"])
+        # Staff on another customer's list leave a record; a customer's own list, nothing.
+        if actor.is_staff and customer.pk != actor.pk:
+            staff_access_note(self.request, [customer.pk], channel=StaffAccess.Channel.API)
+        return customer
 
     @extend_schema(
         parameters=[FavoriteListQuerySerializer],

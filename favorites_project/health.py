@@ -10,8 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from favorites_project.celery import broker_status
+from favorites_project.openapi_examples import response_example
 
 logger = logging.getLogger(__name__)
+
+READY_EXAMPLE = {
+    "status": "ok",
+    "database": "ok",
+    "catalog": {"provider": "luizalabs", "breaker": "closed", "reachable": True},
+}
 
 
 class CatalogStatusSerializer(serializers.Serializer):
@@ -38,7 +45,9 @@ class ProbeView(APIView):
 class LiveView(ProbeView):
     @extend_schema(
         tags=["health"],
+        summary="Liveness probe",
         responses=inline_serializer("Live", {"status": serializers.CharField()}),
+        examples=[response_example("Alive", {"status": "ok"})],
     )
     def get(self, request):
         """The process is up."""
@@ -52,6 +61,15 @@ class ReadyView(ProbeView):
 
     @extend_schema(
         tags=["health"],
+        summary="Readiness probe",
+        examples=[
+            response_example("Ready", READY_EXAMPLE),
+            response_example(
+                "Not ready",
+                {**READY_EXAMPLE, "status": "unavailable", "database": "unreachable"},
+                status=503,
+            ),
+        ],
         responses={
             (200, "application/json"): inline_serializer(
                 "Ready",

@@ -1,4 +1,8 @@
-"""OpenAPI: every operation documents the problem responses it can give."""
+"""OpenAPI: every operation documents the problem responses it can give, each with an
+example, and has a summary."""
+
+import re
+from http import HTTPStatus
 
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -54,9 +58,72 @@ REQUEST_ID_HEADER = {
 }
 
 
+# The code a problem's description names, as in "(`favorite_exists`)"; else the status's usual one.
+DESCRIBED_CODE = re.compile(r"\(`([a-z_]+)`")
+USUAL_CODES = {
+    400: "validation_error",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "throttled",
+    503: "service_unavailable",
+}
+FIRST_SENTENCE = re.compile(r"^(.+?[.:])(\s|$)", re.DOTALL)
+
+
+def problem_example(status: int, description: str) -> dict:
+    """A problem body for a documented error status, its code taken from the description."""
+    found = DESCRIBED_CODE.search(description)
+    code = found.group(1) if found else USUAL_CODES.get(status, "error")
+    return {
+        "type": f"urn:favorites:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": description.replace("`", ""),
+    }
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_override_parameters(self):
         return [*super().get_override_parameters(), REQUEST_ID_PARAMETER]
+
+    def _get_request_body(self, direction="request"):
+        """drf-spectacular documents bodies of POST, PUT and PATCH only; a DELETE whose
+        view takes one (customers' `current_password`) gets it documented too."""
+        if self.method == "DELETE" and self._declares_request():
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
+
+    def _declares_request(self) -> bool:
+        """The view says its DELETE takes a body (`delete_takes_body = True`) and declares
+        it with `@extend_schema(request=...)`."""
+        if not getattr(self.view, "delete_takes_body", False):
+            return False
+        for klass in type(self).__mro__:
+            if klass is AutoSchema:
+                return False
+            if "get_request_serializer" in klass.__dict__:
+                return True
+        return False
+
+    def get_summary(self):
+        """The explicit summary, else the description's first sentence."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        description = (self.get_description() or "").strip()
+        found = FIRST_SENTENCE.match(description)
+        return (found.group(1) if found else description).rstrip(".:") or None
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -72,10 +139,16 @@ class AutoSchema(openapi.AutoSchema):
                     headers.setdefault("Retry-After", RETRY_AFTER_HEADER)
         # Problem responses added with @extend_schema are served as problem+json too
         # (other error bodies, such as the readiness probe's, stay as they are served).
-        for response in responses.values():
+        for status, response in responses.items():
             content = response.get("content", {})
             if content.get("application/json", {}).get("schema") == PROBLEM_REF:
                 content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            problem_content = content.get(PROBLEM_MEDIA_TYPE)
+            if problem_content is not None and "examples" not in problem_content:
+                example = problem_example(int(status), response.get("description", ""))
+                problem_content["examples"] = {
+                    example["code"]: {"value": example, "summary": example["title"]}
+                }
             response.setdefault("headers", {}).setdefault("X-Request-ID", REQUEST_ID_HEADER)
         return responses
 

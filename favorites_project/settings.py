@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "catalog",
     "favorites",
     "events",
+    "audit",
+    "analytics",
 ]
 
 # Sessions, users and messages run for the admin's paths only (the API is
@@ -74,7 +76,7 @@ WSGI_APPLICATION = "favorites_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "favorites_project" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -131,7 +133,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Served by WhiteNoise from STATIC_ROOT (filled by collectstatic in the image).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -216,6 +218,10 @@ SIMPLE_JWT = {
 # ORM drop it at once; this bounds the rest (customers/cache.py).
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
 
+# Seconds the demand analytics (GET /api/v1/stats/products/) may be old before a read
+# recomputes them (analytics/selectors.py).
+STATS_MAX_AGE = env.int("STATS_MAX_AGE", default=300)
+
 # A customer's data version (the ETag of its lists) lives until a write retires it, or this long.
 ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
 # ETags need the one cache every process shares (Redis): with each process's own memory,
@@ -245,6 +251,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Nothing leaves the machine: no validator badge (Swagger UI asks an outside host by
+    # default); the token entered under "Authorize" survives a reload.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
+    "REDOC_UI_SETTINGS": {"hideDownloadButton": False, "expandResponses": "200,201"},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"EventTypeEnum": "events.models.EventType"},

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from catalog.products import catalog_status
-from favorites_project import exceptions, health, metrics
+from favorites_project import docs, exceptions, health, metrics
 
 # The favorites first: the URL resolver tries patterns in order, and the favorites
 # list is the hot path.
@@ -12,13 +11,15 @@ api_v1 = [
     path("", include("customers.urls")),
     path("", include("catalog.urls")),
     path("", include("events.urls")),
+    path("", include("analytics.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", docs.index, name="index"),
+    path("api/schema/", docs.SchemaView.as_view(), name="schema"),
+    path("api/docs/", docs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
     path(
         "health/ready",

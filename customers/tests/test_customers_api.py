@@ -111,7 +111,7 @@ def test_a_customer_cannot_make_itself_staff_or_change_its_id(customer, auth_cli
 
 
 def test_a_customer_deletes_itself(customer, auth_client):
-    response = auth_client(customer).delete(detail("me"))
+    response = auth_client(customer).delete(detail("me"), {"current_password": PASSWORD})
 
     assert response.status_code == 204
     assert not Customer.objects.filter(pk=customer.pk).exists()

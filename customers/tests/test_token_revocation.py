@@ -12,6 +12,7 @@ import pytest
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from customers.models import Customer
+from customers.tests.factories import PASSWORD
 from favorites_project.testing import assert_problem
 
 ME = "/api/v1/customers/me/"
@@ -49,7 +50,7 @@ def test_deactivating_a_customer_refuses_its_tokens_at_once(client, customer, st
 
 
 def test_deleting_a_customer_refuses_its_tokens_at_once(client, customer):
-    assert client.delete(ME).status_code == 204
+    assert client.delete(ME, {"current_password": PASSWORD}).status_code == 204
 
     assert_problem(client.get(ME), 401, "authentication_failed")
 

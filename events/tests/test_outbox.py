@@ -11,7 +11,7 @@ from django.db import connections, transaction
 from catalog.products import Product, product_page
 from catalog.testing import luizalabs_product, luizalabs_url
 from customers.services import customer_delete
-from customers.tests.factories import CustomerFactory, StaffFactory
+from customers.tests.factories import PASSWORD, CustomerFactory, StaffFactory
 from events.models import Event, EventType
 from favorites.models import Favorite
 from favorites.services import (
@@ -112,7 +112,9 @@ def test_deleting_a_customer_writes_customer_deleted_with_nothing_but_its_id(cus
     FavoriteFactory(customer=customer)
     customer_id = customer.pk
 
-    response = auth_client(customer).delete(f"/api/v1/customers/{customer_id}/")
+    response = auth_client(customer).delete(
+        f"/api/v1/customers/{customer_id}/", {"current_password": PASSWORD}
+    )
 
     assert response.status_code == 204
     [event] = events()
