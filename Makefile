@@ -28,11 +28,11 @@ run: $(BIN)/.installed
 #   REDIS_URL=redis://127.0.0.1:6379/0 DATABASE_URL=postgres://... make worker
 WORKER_CONCURRENCY ?= 8
 worker: $(BIN)/.installed
-	$(BIN)/celery -A favorites_project worker --pool threads --concurrency $(WORKER_CONCURRENCY) \
+	$(BIN)/celery -A favorites_project --quiet worker --pool threads --concurrency $(WORKER_CONCURRENCY) \
 		--loglevel INFO $(WORKER_ARGS)
 
 beat: $(BIN)/.installed
-	$(BIN)/celery -A favorites_project beat --loglevel INFO \
+	$(BIN)/celery -A favorites_project --quiet beat --loglevel INFO \
 		--schedule $(or $(BEAT_SCHEDULE_FILE),/tmp/favorites-celerybeat-schedule) $(BEAT_ARGS)
 
 # The production configuration on this machine: gunicorn with gunicorn.conf.py, DEBUG off,

@@ -22,7 +22,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A worker silent for this long is killed and replaced.
 timeout = 30
 # On SIGTERM: stop accepting, finish in-flight requests for up to this long, exit 0
-# (docs/operations.md; favorites_project/tests/test_graceful_shutdown.py). Longer than the
+# (docs/operations.md; favorites_project/tests/test_served.py). Longer than the
 # slowest request the service makes on purpose (a catalog lookup: CATALOG_TOTAL_TIMEOUT),
 # shorter than an orchestrator's grace period (Kubernetes: 30 s) so it never kills first.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))

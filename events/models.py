@@ -35,6 +35,12 @@ class Event(models.Model):
     dispatched_at = models.DateTimeField(
         null=True, blank=True, help_text="When its deliveries were planned; empty until then."
     )
+    request_id = models.CharField(
+        max_length=128,
+        blank=True,
+        default="",
+        help_text="The request that made the change; its deliveries carry it as X-Request-ID.",
+    )
 
     class Meta:
         indexes = [

@@ -21,6 +21,7 @@ from events.metrics import (
 )
 from events.models import Delivery, Event, EventType, WebhookEndpoint
 from favorites_project.celery import app, publish
+from favorites_project.logs import REQUEST_ID
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,14 @@ def events_record(*, events: Iterable[NewEvent]) -> list[Event]:
 
     Call it inside the `transaction.atomic()` block that makes the change the events
     report; outside one, the events commit on their own. Once committed, a task
-    dispatches them; if it cannot be queued, the sweeper does it later.
+    dispatches them; if it cannot be queued, the sweeper does it later. Made while a
+    request is answered, they keep its id for their deliveries (docs/operations.md).
     """
-    rows = [Event(type=e.type, customer_id=e.customer_id, data=e.data) for e in events]
+    request_id = REQUEST_ID.get() or ""
+    rows = [
+        Event(type=e.type, customer_id=e.customer_id, data=e.data, request_id=request_id)
+        for e in events
+    ]
     if not rows:
         return []
     # Joins the caller's transaction without a savepoint: the events and the change
@@ -149,6 +155,16 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    # The attempt's log lines and its request carry the id of the request that made the
+    # change, so one id follows it from the edge to the receiver.
+    token = REQUEST_ID.set(delivery.event.request_id or None)
+    try:
+        return _attempt(delivery)
+    finally:
+        REQUEST_ID.reset(token)
+
+
+def _attempt(delivery: Delivery) -> str:
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.active:
         _finish(delivery, Delivery.Status.CANCELLED, error="The endpoint is turned off.")
@@ -166,6 +182,8 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
             secret=endpoint.secret, message_id=message_id, timestamp=timestamp, body=body
         ),
     }
+    if event.request_id:
+        headers["X-Request-ID"] = event.request_id
     answer = webhooks.post(endpoint.url, body=body, headers=headers)
     DELIVERY_DURATION.observe(answer.duration)
     delivery.attempts += 1

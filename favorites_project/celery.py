@@ -1,7 +1,7 @@
 """The Celery app: background work on workers, Redis as the broker (docs/operations.md).
 
-    celery -A favorites_project worker --pool threads --concurrency 8   (make worker)
-    celery -A favorites_project beat                                     (make beat)
+    celery -A favorites_project --quiet worker --pool threads --concurrency 8   (make worker)
+    celery -A favorites_project --quiet beat                                    (make beat)
 
 Configuration is Django's settings under the CELERY_ prefix. Without a broker
 (`make run`) tasks run eagerly, in the process that sends them.

@@ -62,19 +62,23 @@ _SECRET_KEY = re.compile(rf"^{_SECRET_NAME}$", re.IGNORECASE)
 # One quick look for anything the patterns below could replace; most text has none.
 _MAYBE_SECRET = re.compile(
     r"password|passwd|secret|token|authoriz|api.?key|signature|cookie|credential|bearer"
-    r"|basic|eyJ|://",
+    r"|basic|eyJ|://|whsec_",
     re.IGNORECASE,
 )
 _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    # "password": "x", password=x, token: x, Authorization: Bearer x (quoted or not)
+    # "password": "x", password=x, token: x, Authorization: Bearer x (quoted or not), and
+    # the reprs of a QueryDict or an error dict, {'password': ['x']}, or of bytes, b'x'
     (
         re.compile(
             rf"""(?P<key>["']?{_SECRET_NAME}["']?\s*[:=]\s*)"""
-            r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|(?:bearer|basic|token)\s+[^\s&,;"']+|[^\s&,;"'}]+)""",
+            r"""(?P<value>\[[^\]]*\]|b?"(?:[^"\\]|\\.)*"|b?'(?:[^'\\]|\\.)*'"""
+            r"""|(?:bearer|basic|token)\s+[^\s&,;"']+|[^\s&,;"'}]+)""",
             re.IGNORECASE,
         ),
         lambda match: match["key"] + _quoted_like(match["value"], REDACTED),
     ),
+    # A webhook signing secret anywhere (Standard Webhooks' `whsec_` and base64).
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]+"), REDACTED),
     # A scheme's credentials anywhere: Bearer <token>, Basic <base64>.
     (re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
     # A JWT anywhere (header.payload.signature, base64url).

@@ -1,9 +1,13 @@
 """Deliveries end to end: real Celery workers on Redis, a real receiver checking signatures."""
 
+import contextlib
 import itertools
+import logging
+import logging.handlers
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
@@ -21,6 +25,7 @@ from events.services import (
 )
 from events.testing import BROKER_DOWN_URL, WebhookReceiver, broker_at, celery_workers
 from favorites.models import Favorite
+from favorites_project import logs
 from favorites_project.celery import app
 
 FAVORITES = "/api/v1/customers/{}/favorites/"
@@ -36,6 +41,24 @@ def loopback_webhooks(settings):
     settings.WEBHOOK_TIMEOUT = 2.0
     settings.EVENTS_SWEEP_AFTER = 0
     return settings
+
+
+@contextlib.contextmanager
+def logged_by(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records of logger `name`, with the request id each was written under."""
+    handler = logging.handlers.BufferingHandler(capacity=10_000)
+    handler.addFilter(logs.RequestContextFilter())
+    logger = logging.getLogger(name)
+    saved = logger.level, logger.disabled
+    logger.setLevel(logging.DEBUG)
+    logger.disabled = False
+    logger.addHandler(handler)
+    try:
+        yield handler.buffer
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.disabled = saved[1]
 
 
 def receiver_endpoint(receiver: WebhookReceiver, **fields) -> WebhookEndpoint:
@@ -82,6 +105,35 @@ def test_a_favorite_added_through_the_api_reaches_the_receiver_signed_through_a_
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
     assert delivery.customer_id == customer.pk
     assert Event.objects.get().dispatched_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_carries_the_request_id_of_the_change_in_its_request_and_log_lines(
+    loopback_webhooks, customer, auth_client, catalog_http
+):
+    catalog_http.get(luizalabs_url(), json=luizalabs_product())
+    request_id = "edge-7d1e0c55-0042"
+    with (
+        WebhookReceiver(answers=[503]) as receiver,
+        celery_workers(1),
+        logged_by("events.services") as records,
+    ):
+        receiver_endpoint(receiver)
+
+        response = auth_client(customer).post(
+            FAVORITES.format(customer.pk), {"product_id": PRODUCT_ID}, HTTP_X_REQUEST_ID=request_id
+        )
+
+        receiver.wait_for(1)
+        wait_until(delivery_finished)
+    assert response.status_code == 201
+    assert Event.objects.get().request_id == request_id
+    # The first attempt and its retry, hours later it could be, both carry the id.
+    assert [r["status"] for r in receiver.requests] == [503, 200]
+    assert all(r["valid"] for r in receiver.requests)
+    assert [r["headers"]["X-Request-ID"] for r in receiver.requests] == [request_id] * 2
+    [retry] = [r for r in records if r.getMessage().startswith("Webhook delivery")]
+    assert retry.request_id == request_id
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,6 +231,20 @@ def planned_delivery(endpoint_url: str, settings) -> Delivery:
     event = Event.objects.create(type="customer.deleted", customer_id=1)
     [delivery_id] = events_dispatch(event_ids=[event.pk])
     return Delivery.objects.get(pk=delivery_id)
+
+
+@pytest.mark.django_db
+def test_a_delivery_of_a_change_made_outside_a_request_has_no_request_id(loopback_webhooks):
+    with WebhookReceiver() as receiver:
+        receiver_endpoint(receiver)
+        event = event_record(type="customer.deleted", customer_id=1, data={})
+        [delivery_id] = events_dispatch(event_ids=[event.pk])
+
+        outcome = delivery_attempt(delivery_id=delivery_id)
+
+    assert (outcome, event.request_id) == ("succeeded", "")
+    [request] = receiver.requests
+    assert "X-Request-ID" not in request["headers"]
 
 
 @pytest.mark.django_db

@@ -161,6 +161,14 @@ def test_a_line_outside_a_request_has_no_request_id(json_log):
         ("GET http://user:pw@catalog.test/api/", "GET http://***@catalog.test/api/"),
         ("webhook_secret='whsec-123456'", "webhook_secret='[redacted]'"),
         ("X-Api-Key: k-123456", "X-Api-Key: [redacted]"),
+        # The reprs an exception's text may carry: a QueryDict, a DRF error dict, bytes.
+        (
+            "<QueryDict: {'password': ['hunter2-hunter2'], 'email': ['a@b.c']}>",
+            "<QueryDict: {'password': [redacted], 'email': ['a@b.c']}>",
+        ),
+        ('{"password": ["hunter2-hunter2"]}', '{"password": [redacted]}'),
+        ("{'password': b'hunter2-hunter2'}", "{'password': [redacted]}"),
+        ("signing with whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw=", "signing with [redacted]"),
         ("GET /api/v1/customers/me/favorites/ 200", "GET /api/v1/customers/me/favorites/ 200"),
     ],
 )

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.db import connection
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -371,6 +372,46 @@ def test_make_serve_runs_the_production_configuration_on_loopback(transactional_
     assert any(
         line["message"].startswith("Listening at: http://127.0.0.1:") for line in gunicorn_lines
     )
+
+
+# What Celery prints itself, outside logging, when its worker is told to stop.
+CELERY_SHUTDOWN_LINE = "worker: Warm shutdown (MainProcess)"
+
+
+@pytest.mark.parametrize(
+    ("service", "first_line"),
+    [
+        ("worker", "consumer: Cannot connect to redis://***@127.0.0.1:1/0"),
+        ("beat", "beat: Starting..."),
+    ],
+)
+def test_the_celery_services_as_deployed_write_nothing_but_json_lines(
+    service, first_line, tmp_path
+):
+    """docker-compose's worker and beat, DEBUG off: no startup banner, each line one object
+    (a broker that refuses connections: the worker's lines are its errors)."""
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    command = compose["services"][service]["command"]
+    assert command[0] == "celery"
+    command = [str(Path(sys.executable).parent / "celery"), *command[1:]]
+    if "--schedule" in command:
+        command[command.index("--schedule") + 1] = str(tmp_path / "celerybeat-schedule")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("LOG_FORMAT", "REDIS_URL")},
+        "DJANGO_SETTINGS_MODULE": "favorites_project.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    }
+    served = Served(command, env, tmp_path / f"{service}.log", port=0)
+    try:
+        wait_for(lambda: first_line in served.log_path.read_text(), f"the {service}'s first line")
+    finally:
+        served.stop()
+
+    lines = [line for line in served.lines() if line.strip() and line != CELERY_SHUTDOWN_LINE]
+    assert all(isinstance(json.loads(line), dict) for line in lines), "\n".join(lines)
+    assert served.process.returncode == 0
 
 
 class OtlpReceiver(BaseHTTPRequestHandler):

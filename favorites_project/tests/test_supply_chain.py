@@ -4,8 +4,10 @@ The audit runs pip-audit itself against a local stand-in of the OSV vulnerabilit
 (`--osv-url`), which reports one known vulnerability in the locked `requests`.
 """
 
+import importlib.util
 import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -160,3 +162,49 @@ def test_an_allowlist_entry_without_a_reason_fails_the_audit(osv_url, tmp_path):
 
     assert result.returncode == 1
     assert "FAIL: allowlist entry 1: missing reason" in result.stdout
+
+
+def test_an_unreachable_vulnerability_service_fails_the_audit(tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    allowlist = tmp_path / "allowlist.toml"
+    allowlist.write_text("")
+
+    result = audit(f"http://127.0.0.1:{port}/v1/query", allowlist)
+
+    assert result.returncode == 1
+    assert "pip-audit failed (exit 1) without a report" in result.stderr
+    assert "Connection refused" in result.stderr
+
+
+def load_audit_module():
+    spec = importlib.util.spec_from_file_location("requirements_audit", AUDIT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_audit_in_which_no_package_could_be_looked_up_says_that_nothing_was_audited(
+    monkeypatch, capsys, tmp_path
+):
+    """What a network without the vulnerability service gets: every package skipped
+    (pip-audit's PyPI service answers 'not found' for each). Listed and warned, not failed."""
+    audit_module = load_audit_module()
+    report = {
+        "dependencies": [
+            {"name": "Django", "version": "5.2", "skip_reason": "Dependency not found on PyPI"},
+            {"name": "requests", "version": "2.0", "skip_reason": "Dependency not found on PyPI"},
+        ]
+    }
+    monkeypatch.setattr(audit_module, "run_pip_audit", lambda lock_files, extra_args: report)
+    allowlist = tmp_path / "allowlist.toml"
+    allowlist.write_text("")
+
+    exit_code = audit_module.main(["--allowlist", str(allowlist)])
+
+    out = capsys.readouterr().out.splitlines()
+    assert "not audited: django: Dependency not found on PyPI" in out
+    assert any(line.startswith("WARNING: ") and "nothing was audited" in line for line in out)
+    assert out[-1] == "audit: 0 packages audited, 2 not audited, 0 accepted, 0 failures"
+    assert exit_code == 0
