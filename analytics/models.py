@@ -1,5 +1,18 @@
 from django.db import models
 
+# What each row tells, in the order the API and the admin show it.
+FIGURES = (
+    "product_id",
+    "title",
+    "brand",
+    "customers",
+    "last_7_days",
+    "last_30_days",
+    "unavailable",
+    "cheaper_than_added",
+    "computed_at",
+)
+
 
 class ProductDemand(models.Model):
     """How much each favorited product is wanted: one row per product, no customer in it.

@@ -1,23 +1,13 @@
 from rest_framework import serializers
 
-from analytics.models import ProductDemand
+from analytics.models import FIGURES, ProductDemand
 from analytics.selectors import DEFAULT_ORDERING, ORDERINGS
 
 
 class ProductDemandSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductDemand
-        fields = [
-            "product_id",
-            "title",
-            "brand",
-            "customers",
-            "last_7_days",
-            "last_30_days",
-            "unavailable",
-            "cheaper_than_added",
-            "computed_at",
-        ]
+        fields = list(FIGURES)
         read_only_fields = fields
 
 

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from audit.models import StaffAccess
+from favorites_project.admin import ViewOnlyModelAdmin
 
 
 @admin.register(StaffAccess)
-class StaffAccessAdmin(admin.ModelAdmin):
+class StaffAccessAdmin(ViewOnlyModelAdmin):
     """Read-only: entries are written by the service, never by hand."""
 
     list_display = [
@@ -41,12 +42,3 @@ class StaffAccessAdmin(admin.ModelAdmin):
     @admin.display(description="customer", ordering="subject__email")
     def subject_display(self, entry: StaffAccess) -> str:
         return entry.subject.email if entry.subject else entry.subject_pseudonym
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,7 @@ from events.services import (
     webhook_endpoint_rotate_secret,
     webhook_endpoint_update,
 )
+from favorites_project.admin import ReadOnlyModelAdmin, ViewOnlyModelAdmin
 
 EDITABLE = ("url", "description", "event_types", "active")
 
@@ -71,7 +72,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ViewOnlyModelAdmin):
     list_display = ["id", "type", "customer_id", "occurred_at", "dispatched_at"]
     list_filter = ["type", "occurred_at"]
     search_fields = ["=event_id", "=customer_id"]
@@ -86,18 +87,9 @@ class EventAdmin(admin.ModelAdmin):
     )
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "event_type",
@@ -139,9 +131,3 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         count = deliveries_redeliver(deliveries=queryset)
         messages.success(request, f"{count} deliveries queued again.")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

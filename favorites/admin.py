@@ -12,6 +12,7 @@ from audit.admin_mixins import StaffAccessAuditMixin
 from favorites.admin_filters import CustomerAutocompleteFilter, PriceDroppedFilter
 from favorites.models import API_FIELDS, Favorite, RefreshChunk, RefreshRun
 from favorites.services import REFRESH_NOW_LIMIT, favorites_delete, favorites_refresh_now
+from favorites_project.admin import ReadOnlyModelAdmin
 
 # Titles are cut so that a changelist row stays on one line at 1,400 px.
 TITLE_CHARACTERS = 32
@@ -43,7 +44,7 @@ def _with_price_change(queryset: QuerySet[Favorite]) -> QuerySet[Favorite]:
 
 
 @admin.register(Favorite)
-class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
+class FavoriteAdmin(StaffAccessAuditMixin, ReadOnlyModelAdmin):
     """Favorites are added through the API, which checks the product with the catalog;
     the admin shows them and may remove them or refresh them, but never edits a snapshot."""
 
@@ -121,13 +122,6 @@ class FavoriteAdmin(StaffAccessAuditMixin, admin.ModelAdmin):
             text += f" {skipped} more were not refreshed: at most {REFRESH_NOW_LIMIT} at a time."
         level = messages.WARNING if summary.failed or skipped > 0 else messages.SUCCESS
         self.message_user(request, text, level)
-
-    def has_add_permission(self, request):
-        return False
-
-    # Read-only: the page shows the favorite, with no Save buttons.
-    def has_change_permission(self, request, obj=None):
-        return False
 
     # Deletes go through the service, so the lists' ETags change with them.
     def delete_model(self, request, favorite: Favorite) -> None:
@@ -226,7 +220,7 @@ class RefreshChunkInline(admin.TabularInline):
 
 
 @admin.register(RefreshRun)
-class RefreshRunAdmin(admin.ModelAdmin):
+class RefreshRunAdmin(ReadOnlyModelAdmin):
     """The scheduled refresh's runs: each the sum of its chunks, as workers finish them."""
 
     list_display = ("started_at", "finished_at", "chunks_done", "chunks_total", *COUNTS)
@@ -241,9 +235,3 @@ class RefreshRunAdmin(admin.ModelAdmin):
         *COUNTS,
     )
     inlines = [RefreshChunkInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
