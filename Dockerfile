@@ -9,8 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Only the locked versions, each file checked against its hash (requirements/README.md).
-COPY requirements/base.txt requirements/base.txt
-RUN pip install --require-hashes -r requirements/base.txt
+COPY requirements/base.lock requirements/base.lock
+RUN pip install --require-hashes -r requirements/base.lock
 
 COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \

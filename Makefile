@@ -8,11 +8,11 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 .PHONY: run serve worker beat test coverage-html lint lint-imports typecheck format lock audit migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 # Only what the lock files name, each file checked against its hash (pip itself included:
-# dev.txt pins it). requirements/README.md: how the locks are made and upgraded.
-$(BIN)/.installed: requirements/base.txt requirements/dev.txt
+# dev.lock pins it). requirements/README.md: how the locks are made and upgraded.
+$(BIN)/.installed: requirements/base.lock requirements/dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# No browser is ever downloaded: the browser test drives Debian's Chromium.
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $@
 
 # The service on the embedded default (SQLite, bundled demo catalog) unless the
@@ -51,7 +51,7 @@ serve: $(BIN)/.installed
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	exec $(BIN)/gunicorn favorites_project.wsgi:application --bind $(SERVE_BIND)
 
-# The lock files (requirements/*.txt, with hashes) from the direct dependencies
+# The lock files (requirements/*.lock, with hashes) from the direct dependencies
 # (requirements/*.in), keeping every version already locked unless asked:
 # `make lock UPGRADE=django` moves one package (UPGRADE="django requests": several),
 # `make lock UPGRADE_ALL=1` moves everything. The registry is pip's default, whatever a
@@ -60,16 +60,20 @@ UPGRADE ?=
 UPGRADE_ALL ?=
 LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links $(if $(UPGRADE_ALL),--upgrade) $(foreach p,$(UPGRADE),--upgrade-package $(p))
-# Needs only pip-tools in the venv, not an installable dev.txt: after a merge that left
+# Needs only pip-tools in the venv, not an installable dev.lock: after a merge that left
 # the lock files inconsistent, `make lock` is what repairs them.
 lock:
 	@test -x $(BIN)/pip-compile || $(MAKE) $(BIN)/.installed
 	cd requirements && for lock in base dev bench; do \
 		env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
 			PIP_CONFIG_FILE=/dev/null ../$(BIN)/pip-compile $(LOCK_FLAGS) \
-			--output-file $$lock.txt $$lock.in || exit 1; \
+			--output-file $$lock.lock $$lock.in || exit 1; \
 	done
-	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	{ printf '%s\n' "# base.lock's versions without their hashes, written by make lock: for an install" \
+		"# that adds packages of its own beside the service's, which hash checking refuses." \
+		"# Deployments install base.lock (pip install --require-hashes)."; \
+		grep -v -e '^#' -e '^ *--hash=' requirements/base.lock | sed 's/ \\$$//'; } > requirements/base.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $(BIN)/.installed
 
 # Known vulnerabilities in every locked package (pip-audit); accepted ones, each with a
@@ -138,12 +142,12 @@ soak: $(BIN)/.installed
 # servers they start and stop, on PostgreSQL databases of their own that they recreate
 # (BENCH_DATABASE_URL, BENCH_SCALE_DATABASE_URL: names containing "bench") and the Redis
 # database BENCH_CACHE_URL (default redis://127.0.0.1:6379/8, flushed). `make bench` also
-# installs the FastAPI reference's dependencies (requirements/bench.txt, dev-only).
+# installs the FastAPI reference's dependencies (requirements/bench.lock, dev-only).
 BENCH_ARGS ?=
 SIZES ?= 1e5,1e6,1e7
 
-$(BIN)/.bench-installed: requirements/bench.txt $(BIN)/.installed
-	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+$(BIN)/.bench-installed: requirements/bench.lock $(BIN)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock
 	touch $@
 
 # wrk from the distribution, installed as .ci/run installs its packages (root and apt-get).

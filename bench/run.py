@@ -11,7 +11,7 @@ favorites_project.wsgi:application -w 2` from the repository's root, so gunicorn
 applies; DEBUG off, Redis cache, the mock catalog), the floor (bench/floor/: a bare Django view
 on a copy of the same rows, one raw query, no auth; gunicorn, 2 sync workers) and the reference
 (bench/reference/: FastAPI + SQLAlchemy + Pydantic + PyJWT, uvicorn, 2 workers) when
-requirements/bench.txt is installed.
+requirements/bench.lock is installed.
 
 Scenarios, `wrk -t2 -c32` for --duration seconds per round, --rounds rounds interleaved
 between the servers, medians reported:
@@ -152,7 +152,7 @@ class Bench:
             find_spec(name) for name in ("fastapi", "sqlalchemy", "uvicorn", "jwt")
         )
         if not args.no_reference and not self.with_reference:
-            self.note("reference skipped: requirements/bench.txt is not installed")
+            self.note("reference skipped: requirements/bench.lock is not installed")
 
     def note(self, text: str) -> None:
         log(text)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-LOCK_FILES = ("base.txt", "dev.txt", "bench.txt")
+LOCK_FILES = ("base.lock", "dev.lock", "bench.lock")
 REQUIRED_FIELDS = ("id", "package", "reason", "expires")
 
 

@@ -5,7 +5,7 @@ or inactive), self-or-staff check, COUNT + one page of 20, newest first.
 
     DATABASE_URL=postgres://... SECRET_KEY=... uvicorn --app-dir bench/reference app:app --workers 2
 
-Its dependencies are in requirements/bench.txt.
+Its dependencies are in requirements/bench.lock.
 """
 
 import os

@@ -44,7 +44,7 @@ def direct_dependencies(in_file: Path) -> set[str]:
 
 @pytest.mark.parametrize("lock", ["base", "dev", "bench"])
 def test_every_locked_package_is_pinned_with_hashes(lock):
-    text = (REQUIREMENTS / f"{lock}.txt").read_text()
+    text = (REQUIREMENTS / f"{lock}.lock").read_text()
     entries = re.split(r"\n(?=[A-Za-z0-9])", text)
     requirements = [entry for entry in entries if PIN.match(entry)]
 
@@ -56,17 +56,25 @@ def test_every_locked_package_is_pinned_with_hashes(lock):
 @pytest.mark.parametrize("lock", ["base", "dev", "bench"])
 def test_every_direct_dependency_is_in_its_lock_file(lock):
     """An .in file changed without `make lock` fails here, not at the next install."""
-    missing = direct_dependencies(REQUIREMENTS / f"{lock}.in") - locked(f"{lock}.txt").keys()
+    missing = direct_dependencies(REQUIREMENTS / f"{lock}.in") - locked(f"{lock}.lock").keys()
 
-    assert not missing, f"run `make lock`: {sorted(missing)} not in requirements/{lock}.txt"
+    assert not missing, f"run `make lock`: {sorted(missing)} not in requirements/{lock}.lock"
 
 
 def test_the_dev_and_bench_locks_hold_the_base_versions():
-    base = locked("base.txt")
+    base = locked("base.lock")
 
-    for lock in ("dev.txt", "bench.txt"):
+    for lock in ("dev.lock", "bench.lock"):
         other = locked(lock)
         assert {name: other.get(name) for name in base} == base, lock
+
+
+def test_base_txt_pins_exactly_the_base_lock_without_hashes():
+    """For an install that adds packages of its own (hash checking would refuse them)."""
+    text = (REQUIREMENTS / "base.txt").read_text()
+
+    assert "--hash" not in text
+    assert locked("base.txt") == locked("base.lock")
 
 
 class FakeOsv(BaseHTTPRequestHandler):
@@ -116,7 +124,7 @@ def osv_url():
 
 
 def audit(osv_url: str, allowlist: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, str(AUDIT), "--lock", str(REQUIREMENTS / "base.txt")]
+    command = [sys.executable, str(AUDIT), "--lock", str(REQUIREMENTS / "base.lock")]
     command += ["--allowlist", str(allowlist)]
     command += ["--vulnerability-service", "osv", "--osv-url", osv_url]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -129,7 +137,7 @@ def test_the_audit_fails_on_a_known_vulnerability(osv_url, tmp_path):
     result = audit(osv_url, allowlist)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    version = locked("base.txt")["requests"]
+    version = locked("base.lock")["requests"]
     failure = f"FAIL: known vulnerability: requests {version}: {ALIAS}, {VULN_ID} (fixed in 99.0)"
     assert failure in result.stdout
     assert "packages audited" in result.stdout
