@@ -463,8 +463,10 @@ class Stack:
 def api_env(
     *, database_url: str, secret_key: str, cache_url: str, catalog_url: str, workdir: Path
 ) -> dict:
-    """The service's production settings, on loopback: DEBUG off, Redis, a real catalog URL
-    (or the bundled one when empty), long-lived access tokens for the load's customers."""
+    """The service's production settings, on loopback: DEBUG off, Redis (the cache, and the
+    Celery broker, as in production: a write queues its events' dispatch there, for workers
+    that this benchmark does not run), a real catalog URL (or the bundled one when empty),
+    long-lived access tokens for the load's customers."""
     metrics = workdir / "metrics"
     metrics.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SIGNING_KEY")}
@@ -475,6 +477,7 @@ def api_env(
         SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1",
         CACHE_URL=cache_url,
+        CELERY_BROKER_URL=cache_url,
         CATALOG_URL=catalog_url,
         CATALOG_FORMAT="luizalabs",
         MOCK_CATALOG_FORMAT="luizalabs",
