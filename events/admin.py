@@ -75,7 +75,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 class EventAdmin(ViewOnlyModelAdmin):
     list_display = ["id", "type", "customer_id", "occurred_at", "dispatched_at"]
     list_filter = ["type", "occurred_at"]
-    search_fields = ["=event_id", "=customer_id"]
+    search_fields = ["=event_id", "=customer_id", "=request_id"]
     ordering = ["-id"]
     fields = readonly_fields = (
         "event_id",
@@ -84,6 +84,7 @@ class EventAdmin(ViewOnlyModelAdmin):
         "data",
         "occurred_at",
         "dispatched_at",
+        "request_id",
     )
     show_full_result_count = False
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from events.models import WebhookEndpoint
+from events.models import Event, EventType, WebhookEndpoint
 from events.webhooks import signature
 from favorites_project.testing import assert_problem
 
@@ -189,3 +189,22 @@ def test_fields_take_their_json_type_only(staff, auth_client, body):
 
     assert_problem(response, 400, "validation_error")
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_staff_find_the_events_of_one_request_by_its_id_in_the_admin(client, staff):
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    wanted = Event.objects.create(
+        type=EventType.FAVORITE_ADDED, customer_id=7, data={}, request_id="req-wanted-0001"
+    )
+    Event.objects.create(
+        type=EventType.FAVORITE_ADDED, customer_id=8, data={}, request_id="req-other-0002"
+    )
+
+    found = client.get("/admin/events/event/", {"q": "req-wanted-0001"})
+    page = client.get(f"/admin/events/event/{wanted.pk}/change/")
+
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [wanted]
+    assert "req-wanted-0001" in page.content.decode()
