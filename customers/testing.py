@@ -32,3 +32,22 @@ def admin_login(client, email: str, password: str = PASSWORD, *, address: str = 
         {"username": email, "password": password, "next": "/admin/"},
         REMOTE_ADDR=address,
     )
+
+
+def customer_change_form_data(page, **changes) -> dict:
+    """What the admin's customer change page would post back, its inline rows included,
+    with `changes` applied (the password and date fields left as the page leaves them)."""
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None and name not in ("groups", "user_permissions")
+    }
+    data.update(date_joined_0="", password="", **changes)
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        for inline in formset.formset.forms:
+            data[f"{inline.prefix}-id"] = inline.instance.pk
+            data[f"{inline.prefix}-customer"] = inline.instance.customer_id
+    return data

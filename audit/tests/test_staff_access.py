@@ -5,6 +5,7 @@ import pytest
 
 from audit.models import StaffAccess
 from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
+from customers.testing import customer_change_form_data
 from customers.tests.factories import CustomerFactory, StaffFactory
 from favorites.tests.factories import FavoriteFactory
 
@@ -180,16 +181,7 @@ def test_staff_opening_a_customer_in_the_admin_leaves_a_read_entry(admin_client,
 
 def test_staff_saving_a_customer_in_the_admin_leaves_a_write_entry(admin_client, ana):
     page = admin_client.get(f"/admin/customers/customer/{ana.pk}/change/")
-    form = page.context["adminform"].form
-    data = {
-        name: value
-        for name, value in form.initial.items()
-        if name in form.fields and value is not None and name not in ("groups", "user_permissions")
-    }
-    data.update(name="Ana Renamed", date_joined_0="", password="")
-    for formset in page.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+    data = customer_change_form_data(page, name="Ana Renamed")
     StaffAccess.objects.all().delete()
 
     response = admin_client.post(f"/admin/customers/customer/{ana.pk}/change/", data)

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from customers.testing import customer_change_form_data
 from customers.tests.factories import CustomerFactory, StaffFactory
 from favorites.tests.factories import FavoriteFactory
 
@@ -100,21 +101,7 @@ def test_the_customer_change_page_shows_its_favorites_inline(staff_admin, custom
 def test_the_customer_change_page_still_saves_with_favorites_inline(staff_admin, customer):
     FavoriteFactory.create_batch(3, customer=customer)
     page = staff_admin.get(f"/admin/customers/customer/{customer.pk}/change/")
-    form = page.context["adminform"].form
-    data = {
-        name: value
-        for name, value in form.initial.items()
-        if name in form.fields and value is not None and name not in ("groups", "user_permissions")
-    }
-    data.update(name="Renamed", date_joined_0="", password="")
-    for formset in page.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        data.update(
-            {f"{management.prefix}-{key}": value for key, value in management.initial.items()}
-        )
-        for form in formset.formset.forms:
-            data[f"{form.prefix}-id"] = form.instance.pk
-            data[f"{form.prefix}-customer"] = customer.pk
+    data = customer_change_form_data(page, name="Renamed")
 
     response = staff_admin.post(f"/admin/customers/customer/{customer.pk}/change/", data)
 
