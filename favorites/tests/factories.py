@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
-from favorites.models import Favorite
+from favorites.models import Favorite, IdempotencyRecord
 
 
 class FavoriteFactory(factory.django.DjangoModelFactory[Favorite]):
@@ -34,3 +34,16 @@ def stale_favorite(product_id: str | None = None, **fields: object) -> Favorite:
     if product_id is not None:
         fields["product_id"] = product_id
     return FavoriteFactory.create(refreshed_at=LONG_AGO, created_at=LONG_AGO, **fields)
+
+
+def expired_and_live_idempotency_records(customer) -> None:
+    """Two `Idempotency-Key` records of the customer's: "old" expired a second ago, "live"
+    expires in an hour."""
+    now = timezone.now()
+    for key, expires_at in (
+        ("old", now - timedelta(seconds=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        IdempotencyRecord.objects.create(
+            customer=customer, key=key, fingerprint="f", status=200, expires_at=expires_at
+        )

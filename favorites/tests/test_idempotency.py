@@ -17,7 +17,7 @@ from catalog.testing import luizalabs_product, luizalabs_url
 from customers.services import customer_delete
 from favorites.idempotency import request_fingerprint
 from favorites.models import Favorite, IdempotencyRecord
-from favorites.tests.factories import FavoriteFactory
+from favorites.tests.factories import FavoriteFactory, expired_and_live_idempotency_records
 from favorites_project.testing import assert_problem, openapi_schema
 
 LIST_URL = "/api/v1/customers/me/favorites/"
@@ -297,14 +297,7 @@ def test_concurrent_requests_with_one_key_against_a_live_server_run_once(
 
 
 def test_the_purge_command_deletes_only_expired_records(customer):
-    now = timezone.now()
-    for key, expires_at in (
-        ("old", now - timedelta(seconds=1)),
-        ("live", now + timedelta(hours=1)),
-    ):
-        IdempotencyRecord.objects.create(
-            customer=customer, key=key, fingerprint="f", status=200, expires_at=expires_at
-        )
+    expired_and_live_idempotency_records(customer)
     out = StringIO()
 
     call_command("purge_idempotency_records", stdout=out)

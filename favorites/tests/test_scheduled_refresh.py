@@ -18,7 +18,7 @@ from events.models import Event
 from events.testing import TEST_BROKER_URL, broker_at, worker_processes
 from favorites.models import Favorite, IdempotencyRecord, RefreshChunk, RefreshRun
 from favorites.refresh import refresh_chunk_run, refresh_chunks_requeue, refresh_run_start
-from favorites.tests.factories import FavoriteFactory
+from favorites.tests.factories import FavoriteFactory, expired_and_live_idempotency_records
 from favorites_project.celery import app
 from favorites_project.rate_limit import rate_limit_wait
 
@@ -283,14 +283,7 @@ def test_the_admin_shows_runs_with_their_chunks(client, refresh_settings, catalo
 
 @pytest.mark.django_db
 def test_beat_purges_expired_idempotency_records(customer):
-    now = timezone.now()
-    for key, expires_at in (
-        ("old", now - timedelta(seconds=1)),
-        ("live", now + timedelta(hours=1)),
-    ):
-        IdempotencyRecord.objects.create(
-            customer=customer, key=key, fingerprint="f", status=200, expires_at=expires_at
-        )
+    expired_and_live_idempotency_records(customer)
 
     purged = app.tasks["favorites.idempotency_purge"].apply().get()
 
