@@ -1,25 +1,22 @@
 """Reads of favorites. None of them calls the catalog."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import cast
 
 from django.db import connection
-from django.db.models import Field
-from django.db.models.expressions import Col
 from django.shortcuts import get_object_or_404
-from psycopg.types.datetime import TimestamptzLoader
 
 from customers.models import Customer
 from favorites.models import API_FIELDS, PRICE_CHANGE_RATIO_SQL, Favorite
+from favorites_project.sql import columns, fetch
 
 
 # The list is the service's hot path, so its statements are written once, here,
-# rather than compiled from a queryset on every request (compiling costs more CPU
-# than PostgreSQL spends running them). They read the favorite_customer_recent
-# index in list order (test_queries.py checks the plans).
+# rather than compiled from a queryset on every request (favorites_project/sql.py).
+# They read the favorite_customer_recent index in list order (test_queries.py checks
+# the plans).
 @dataclass(frozen=True)
 class _ListStatements:
     page: str
@@ -28,35 +25,20 @@ class _ListStatements:
     # what the first one does.
     deep_page: str
     count: str
-    # (column index, column, converters): SQLite's decimals and datetimes; none on PostgreSQL.
-    converters: tuple[tuple[int, Col, tuple[Callable, ...]], ...]
 
 
 @cache
 def _list_statements(vendor: str, filtered: bool) -> _ListStatements:
     quote = connection.ops.quote_name
-    meta = Favorite._meta
-    # Concrete fields all (no relation among them).
-    fields = [cast(Field, meta.get_field(name)) for name in API_FIELDS]
-    table = quote(meta.db_table)
+    table = quote(Favorite._meta.db_table)
     where = f"{quote('customer_id')} = %s" + (f" AND {quote('available')} = %s" if filtered else "")
-    converters = []
-    for index, field in enumerate(fields):
-        column = Col(meta.db_table, field)
-        functions = (
-            *connection.ops.get_db_converters(column),
-            *field.get_db_converters(connection),
-        )
-        if functions:
-            converters.append((index, column, functions))
-    columns = ", ".join(quote(cast(str, field.column)) for field in fields)
+    selected = columns(Favorite, API_FIELDS)
     order = f"ORDER BY {quote('created_at')} DESC, {quote('id')} DESC"
     page_ids = f"SELECT {quote('id')} FROM {table} WHERE {where} {order} LIMIT %s OFFSET %s"
     return _ListStatements(
-        page=f"SELECT {columns} FROM {table} WHERE {where} {order} LIMIT %s OFFSET %s",
-        deep_page=f"SELECT {columns} FROM {table} WHERE {quote('id')} IN ({page_ids}) {order}",
+        page=f"SELECT {selected} FROM {table} WHERE {where} {order} LIMIT %s OFFSET %s",
+        deep_page=f"SELECT {selected} FROM {table} WHERE {quote('id')} IN ({page_ids}) {order}",
         count=f"SELECT COUNT(*) FROM {table} WHERE {where}",
-        converters=tuple(converters),
     )
 
 
@@ -72,20 +54,7 @@ def favorite_page(
 
 def _favorite_rows(statement: str, params: list) -> list[dict]:
     """The rows of a statement that selects API_FIELDS, as dicts of Python values."""
-    converters = _list_statements(connection.vendor, False).converters
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Django's timestamptz loader is a Python subclass of psycopg's; psycopg's own
-            # (compiled, with psycopg[binary]) gives the same aware UTC datetimes faster.
-            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    if converters:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for index, column, functions in converters:
-                for function in functions:
-                    row[index] = function(row[index], column, connection)
+    rows = fetch(statement, params, model=Favorite, names=API_FIELDS)
     return [dict(zip(API_FIELDS, row, strict=True)) for row in rows]
 
 
@@ -125,14 +94,15 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
         # One array parameter rather than a queryset's `IN` of up to 200: a storefront asks
         # this for every product grid, and compiling the queryset cost more than running it.
         # It reads the favorite_customer_product_unique index.
-        with connection.cursor() as cursor:
-            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-            cursor.execute(_LOOKUP_STATEMENT, [customer_id, list(asked)])
-            rows = cursor.fetchall()
+        rows = fetch(
+            _LOOKUP_STATEMENT, [customer_id, list(asked)], model=Favorite, names=LOOKUP_FIELDS
+        )
     else:
-        rows = Favorite.objects.filter(
-            customer_id=customer_id, product_id__in=list(asked)
-        ).values_list(*LOOKUP_FIELDS)
+        rows = list(
+            Favorite.objects.filter(
+                customer_id=customer_id, product_id__in=list(asked)
+            ).values_list(*LOOKUP_FIELDS)
+        )
     for product_id, created_at, price_when_added, price in rows:
         asked[product_id] = {
             "created_at": created_at,
@@ -190,7 +160,6 @@ def _query_statements(
     """(page, count) for one shape of list query; parameters: the customer, then the
     availability, then the search pattern twice, then (page only) limit and offset."""
     table = connection.ops.quote_name(Favorite._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in API_FIELDS)
     where = ['"customer_id" = %s']
     if available:
         where.append('"available" = %s')
@@ -201,7 +170,7 @@ def _query_statements(
         where.append(f'("title" {like} OR "brand" {like})')
     condition = " AND ".join(where)
     return (
-        f"SELECT {columns} FROM {table} WHERE {condition} "
+        f"SELECT {columns(Favorite, API_FIELDS)} FROM {table} WHERE {condition} "
         f"ORDER BY {ORDERINGS[ordering]} LIMIT %s OFFSET %s",
         f"SELECT COUNT(*) FROM {table} WHERE {condition}",
     )

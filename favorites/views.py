@@ -1,3 +1,4 @@
+import functools
 import json
 import zlib
 from typing import cast
@@ -7,15 +8,16 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 
 from audit.models import StaffAccess
 from audit.recording import staff_access_note
 from catalog.products import PRODUCT_ID_PATTERN
+from customers.authentication import JWTAuthentication
 from customers.cache import customer_data_version
 from customers.models import Customer
-from customers.selectors import customer_get_for
+from customers.selectors import ME, customer_get_for
 from customers.throttling import ScopedRateThrottle
 from favorites import idempotency
 from favorites.batch import favorites_batch
@@ -39,7 +41,9 @@ from favorites.serializers import (
     FavoriteSerializer,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
-from favorites_project.renderers import dumps
+from favorites_project.negotiation import accepts_default
+from favorites_project.pagination import PageNumberPagination
+from favorites_project.renderers import JSONRenderer, dumps
 from favorites_project.schema import problem
 
 CUSTOMER_ID = OpenApiParameter(
@@ -178,66 +182,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         ),
     )
     def list(self, request, customer_id):
-        customer = self.get_customer()
-        query = FavoriteListQuery()
-        # Validated only when given (the common list has none): a serializer is a
-        # noticeable share of the list's CPU. A plain dict, so `?available=` is a 400.
-        if not FavoriteListQuerySerializer.NAMES.isdisjoint(request.query_params):
-            params = FavoriteListQuerySerializer(data=request.query_params.dict())
-            params.is_valid(raise_exception=True)
-            query = params.to_query()
-        number, size = self.paginator.page_window(request)
-
-        etag, not_modified = self._revalidate(request, customer)
-        if not_modified is not None:
-            return not_modified
-
-        count = None
-        if number is None:  # ?page=last
-            count = favorite_query_count(customer_id=customer.pk, query=query)
-            number = max(1, -(-count // size))
-        offset = (number - 1) * size
-        # One row more than the page: a page that is not full knows the count without a query.
-        rows = favorite_query_page(
-            customer_id=customer.pk, query=query, offset=offset, limit=size + 1
-        )
-        if count is None:
-            count = (
-                offset + len(rows)
-                if len(rows) <= size
-                else favorite_query_count(customer_id=customer.pk, query=query)
-            )
-        if not rows and number > 1:
-            raise NotFound("Invalid page.")
-        results = [with_price_change(row) for row in rows[:size]]
-        body = self.paginator.page_body(
-            request, number=number, size=size, count=count, results=results
-        )
-        return self._private(Response(body), etag)
-
-    def _revalidate(self, request, customer: Customer):
-        """This URL's ETag (None while the cache is down) and, when the client has it, a 304.
-
-        The customer's data version was read before any row, so an ETag is never newer
-        than its data.
-        """
-        version = customer_data_version(customer=customer)
-        if version is None:
-            return None, None
-        etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            self._private(not_modified, etag)
-        return etag, not_modified
-
-    @staticmethod
-    def _private(response, etag: str | None):
-        # Personal data: a browser may keep it and revalidate; shared caches may not.
-        response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ["Authorization"])
-        if etag is not None:
-            response["ETag"] = etag
-        return response
+        return favorite_list_response(request, self.get_customer())
 
     @extend_schema(
         request=FavoriteCreateSerializer,
@@ -368,7 +313,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         found = favorite_lookup(
             customer_id=customer.pk, product_ids=serializer.validated_data["product_ids"]
         )
-        return self._private(Response({"favorites": found}), None)
+        return private(Response({"favorites": found}), None)
 
     @extend_schema(
         request=FavoriteBatchSerializer,
@@ -475,7 +420,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     )
     def refresh(self, request, customer_id, product_id):
         favorite = favorite_refresh(customer=self.get_customer(), product_id=product_id)
-        return self._private(Response(FavoriteSerializer(favorite).data), None)
+        return private(Response(FavoriteSerializer(favorite).data), None)
 
     def get_throttles(self):
         if self.action == "refresh":
@@ -492,11 +437,11 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request, customer_id, product_id):
         customer = self.get_customer()
-        etag, not_modified = self._revalidate(request, customer)
+        etag, not_modified = revalidate(request, customer)
         if not_modified is not None:
             return not_modified
         favorite = favorite_get(customer=customer, product_id=product_id)
-        return self._private(Response(FavoriteSerializer(favorite).data), etag)
+        return private(Response(FavoriteSerializer(favorite).data), etag)
 
     @extend_schema(
         parameters=[PRODUCT_ID],
@@ -506,3 +451,106 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     def destroy(self, request, customer_id, product_id):
         favorite_remove(customer=self.get_customer(), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def favorite_list_response(request, customer: Customer) -> HttpResponse:
+    """The list action's whole answer: a page of the customer's favorites, or a 304.
+
+    `request` is Django's or DRF's (the viewset's `list` and `own_list_lane` both answer
+    with this); a bad parameter raises DRF's exceptions, for the viewset to answer.
+    """
+    params = request.GET
+    query = FavoriteListQuery()
+    # Validated only when given (the common list has none): a serializer is a
+    # noticeable share of the list's CPU. A plain dict, so `?available=` is a 400.
+    if not FavoriteListQuerySerializer.NAMES.isdisjoint(params):
+        serializer = FavoriteListQuerySerializer(data=params.dict())
+        serializer.is_valid(raise_exception=True)
+        query = serializer.to_query()
+    paginator = PageNumberPagination()
+    number, size = paginator.page_window(request)
+
+    etag, not_modified = revalidate(request, customer)
+    if not_modified is not None:
+        return not_modified
+
+    count = None
+    if number is None:  # ?page=last
+        count = favorite_query_count(customer_id=customer.pk, query=query)
+        number = max(1, -(-count // size))
+    offset = (number - 1) * size
+    # One row more than the page: a page that is not full knows the count without a query.
+    rows = favorite_query_page(customer_id=customer.pk, query=query, offset=offset, limit=size + 1)
+    if count is None:
+        count = (
+            offset + len(rows)
+            if len(rows) <= size
+            else favorite_query_count(customer_id=customer.pk, query=query)
+        )
+    if not rows and number > 1:
+        raise NotFound("Invalid page.")
+    results = [with_price_change(row) for row in rows[:size]]
+    body = paginator.page_body(request, number=number, size=size, count=count, results=results)
+    return private(HttpResponse(dumps(body), content_type=JSONRenderer.media_type), etag)
+
+
+def revalidate(request, customer: Customer) -> tuple[str | None, HttpResponse | None]:
+    """This URL's ETag (None while the cache is down) and, when the client has it, a 304.
+
+    The customer's data version was read before any row, so an ETag is never newer
+    than its data.
+    """
+    version = customer_data_version(customer=customer)
+    if version is None:
+        return None, None
+    etag = f'"{version}.{zlib.crc32(request.get_full_path().encode()):08x}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        private(not_modified, etag)
+    return etag, not_modified
+
+
+def private(response: HttpResponse, etag: str | None) -> HttpResponse:
+    # Personal data: a browser may keep it and revalidate; shared caches may not.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization"])
+    if etag is not None:
+        response["ETag"] = etag
+    return response
+
+
+def own_list_lane(view):
+    """The favorites list URL's view, answering its commonest request itself.
+
+    Listing is the service's hot path, and nearly every list is a customer reading its own
+    with a valid token. DRF's dispatch around that (its request wrapper, content
+    negotiation, permission and throttle checks, rendering) was a fifth of the list's CPU
+    under gunicorn (docs/performance.md), so such a GET is answered here: the same
+    authentication class, the same `favorite_list_response`, the headers the viewset
+    adds. Anything else goes to `view`, the viewset, unchanged: another method, no token
+    or a refused one, a staff member's or anybody else's list, an `Accept` or `?format=`
+    to negotiate, a bad parameter (the viewset answers each error the one way every
+    error is answered; the lane has nothing to undo, as a list writes nothing).
+    """
+    methods = {*view.actions, "options"} | ({"head"} if "get" in view.actions else set())
+    allow = ", ".join(m.upper() for m in FavoriteViewSet.http_method_names if m in methods)
+
+    @functools.wraps(view)  # and the viewset's attributes, for the schema and CSRF
+    def lane(request, customer_id):
+        if request.method != "GET" or not accepts_default(request):
+            return view(request, customer_id=customer_id)
+        try:
+            authenticated = JWTAuthentication().authenticate(request)
+        except APIException:
+            authenticated = None
+        if authenticated is None or customer_id not in (ME, str(authenticated[0].pk)):
+            return view(request, customer_id=customer_id)
+        request.user = customer = authenticated[0]
+        try:
+            response = favorite_list_response(request, customer)
+        except APIException:
+            return view(request, customer_id=customer_id)
+        response["Allow"] = allow
+        return response
+
+    return lane

@@ -31,7 +31,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request: Request) -> int:
         """`?page_size=`: a whole number from 1, capped at 100; anything else is a 400."""
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = request.GET.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
         if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
@@ -51,7 +51,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     ) -> int | None:
         """`?page=`: a whole number from 1, or `last` (None here; the paginator's last page
         for DRF's querysets). Anything else, an empty value too, is a 404, as past the end."""
-        raw = request.query_params.get(self.page_query_param)
+        raw = request.GET.get(self.page_query_param)
         if raw is None:
             return 1
         if raw in self.last_page_strings:

@@ -6,11 +6,14 @@ within AUTH_CACHE_SECONDS.
 """
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from customers.cache import customer_get_cached
 from customers.models import Customer
 from customers.tests.factories import PASSWORD
 from favorites_project.testing import assert_problem
@@ -147,3 +150,20 @@ def test_deactivating_a_customer_with_an_orm_save_as_the_admin_does_refuses_at_o
     customer.save()  # what the admin's change form does
 
     assert_problem(client.get(ME), 401, "authentication_failed")
+
+
+def test_a_customer_read_past_the_cache_is_the_row_as_the_orm_reads_it(customer):
+    customer.last_login = timezone.now()
+    customer.save()
+    cache.clear()  # the miss: read by the statement written once, not by a queryset
+
+    cached = customer_get_cached(customer_id=customer.pk)
+
+    expected = Customer.objects.get(pk=customer.pk)
+    assert cached is not None
+    assert {f.attname: getattr(cached, f.attname) for f in Customer._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in Customer._meta.concrete_fields
+    }
+    assert isinstance(cached.date_joined, datetime)
+    assert cached.date_joined.tzinfo is not None
+    assert customer_get_cached(customer_id=customer.pk + 1000) is None
