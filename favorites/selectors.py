@@ -91,11 +91,13 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
     when the product is not among the customer's favorites. One query, however many ids."""
     asked = dict.fromkeys(product_ids)
     if connection.vendor == "postgresql":
-        # One array parameter rather than a queryset's `IN` of up to 200: a storefront asks
-        # this for every product grid, and compiling the queryset cost more than running it.
-        # It reads the favorite_customer_product_unique index.
+        # One parameter rather than a queryset's `IN` of up to 200: a storefront asks this
+        # for every product grid, and compiling the queryset cost more than running it.
+        # The ids travel as one comma-separated string (the catalog's id rule has no
+        # comma), which costs nothing to send where a 200-element array cost a millisecond
+        # of CPU; PostgreSQL splits it and reads the customer's rows by an index.
         rows = fetch(
-            _LOOKUP_STATEMENT, [customer_id, list(asked)], model=Favorite, names=LOOKUP_FIELDS
+            _LOOKUP_STATEMENT, [customer_id, ",".join(asked)], model=Favorite, names=LOOKUP_FIELDS
         )
     else:
         rows = list(
@@ -104,6 +106,8 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
             ).values_list(*LOOKUP_FIELDS)
         )
     for product_id, created_at, price_when_added, price in rows:
+        if product_id not in asked:  # an id with a comma in it: no product has one
+            continue
         asked[product_id] = {
             "created_at": created_at,
             "price_when_added": price_when_added,
@@ -114,7 +118,7 @@ def favorite_lookup(*, customer_id: int, product_ids: Iterable[str]) -> dict[str
 
 _LOOKUP_STATEMENT = (
     f'SELECT {", ".join(LOOKUP_FIELDS)} FROM "{Favorite._meta.db_table}" '
-    'WHERE "customer_id" = %s AND "product_id" = ANY(%s)'
+    'WHERE "customer_id" = %s AND "product_id" = ANY(string_to_array(%s, \',\'))'
 )
 
 

@@ -41,7 +41,7 @@ from favorites.serializers import (
     FavoriteSerializer,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
-from favorites_project.negotiation import accepts_default
+from favorites_project.negotiation import takes
 from favorites_project.pagination import PageNumberPagination
 from favorites_project.renderers import JSONRenderer, dumps
 from favorites_project.schema import problem
@@ -537,7 +537,7 @@ def own_list_lane(view):
 
     @functools.wraps(view)  # and the viewset's attributes, for the schema and CSRF
     def lane(request, customer_id):
-        if request.method != "GET" or not accepts_default(request):
+        if request.method != "GET" or not takes(request, JSONRenderer.media_type):
             return view(request, customer_id=customer_id)
         try:
             authenticated = JWTAuthentication().authenticate(request)

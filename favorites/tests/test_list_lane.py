@@ -76,6 +76,17 @@ def test_the_lane_answers_as_the_viewset_does(customer, params):
     assert dict(lane.items()) == dict(drf.items())
 
 
+@pytest.mark.parametrize("accept", ["*/*", "application/json"])
+def test_an_accept_that_json_satisfies_stays_in_the_lane(
+    auth_client, customer, viewset_calls, accept
+):
+    response = auth_client(customer).get("/api/v1/customers/me/favorites/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert viewset_calls.call_count == 0
+
+
 def test_a_304_is_answered_in_the_lane(auth_client, customer, viewset_calls):
     FavoriteFactory(customer=customer)
     client = auth_client(customer)

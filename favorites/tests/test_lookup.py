@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from favorites.selectors import _LOOKUP_STATEMENT
+from favorites.selectors import _LOOKUP_STATEMENT, favorite_lookup
 from favorites.tests.factories import FavoriteFactory
 from favorites_project.testing import assert_problem
 
@@ -124,8 +124,19 @@ def test_the_lookup_finds_its_ids_in_the_customer_product_index(customer):
         cursor.execute("ANALYZE favorites_favorite")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {_LOOKUP_STATEMENT}", [customer.pk, ["a", "b", "c"]])
+        cursor.execute(f"EXPLAIN {_LOOKUP_STATEMENT}", [customer.pk, "a,b,c"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Scan using favorite_customer_product_unique" in plan, plan
     assert "product_id" in plan.split("Index Cond:")[1], plan
+
+
+def test_an_id_with_a_comma_matches_nothing_rather_than_the_ids_it_joins(customer):
+    FavoriteFactory(customer=customer, product_id="p-1")
+    FavoriteFactory(customer=customer, product_id="p-2")
+
+    found = favorite_lookup(customer_id=customer.pk, product_ids=["p-1,p-2", "p-2"])
+
+    assert found["p-1,p-2"] is None
+    assert found["p-2"] is not None
+    assert set(found) == {"p-1,p-2", "p-2"}

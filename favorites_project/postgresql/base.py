@@ -24,3 +24,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().is_usable()
         readable, _, _ = select.select([connection.fileno()], [], [], 0)
         return not readable
+
+    def prepared_cursor(self):
+        """A cursor whose statements PostgreSQL keeps prepared on this connection.
+
+        Django's cursors bind parameters on the client: the server parses and plans every
+        statement anew. This one binds them on the server, so psycopg prepares a statement
+        once it has run `prepare_threshold` times on the connection (5 unless the
+        connection's OPTIONS say otherwise; None turns it off, as a pooler in transaction
+        mode without prepared-statement support needs). For the statements written once
+        on the hot paths (favorites_project/sql.py); the ORM's stay client-bound.
+        """
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(base.ServerBindingCursor(self.connection))

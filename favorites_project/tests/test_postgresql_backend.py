@@ -57,3 +57,30 @@ def test_a_request_after_the_server_dropped_the_connection_answers_normally(cust
     response = client.get("/api/v1/customers/me/favorites/")
 
     assert response.status_code == 200
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_statement_run_often_on_a_prepared_cursor_is_prepared_once():
+    statement = "SELECT %s::int + 1 AS prepared_probe"
+
+    for n in range(6):  # psycopg prepares it on its fifth run on the connection
+        with connection.prepared_cursor() as cursor:
+            cursor.execute(statement, [n])
+            assert cursor.fetchone() == (n + 1,)
+
+    assert [s for s in _prepared_statements() if "prepared_probe" in s] == [
+        "SELECT $1::int + 1 AS prepared_probe"
+    ]
+
+
+def test_django_cursors_prepare_nothing():
+    for n in range(6):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1 AS client_bound_probe", [n])
+
+    assert not [s for s in _prepared_statements() if "client_bound_probe" in s]
