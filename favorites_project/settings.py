@@ -100,9 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # have run this many times on a connection (favorites_project/postgresql/); 0 turns
     # preparing off, for a pooler in transaction mode that cannot keep prepared statements.
     _prepare_threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        _prepare_threshold or None
-    )
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_threshold or None
 # While the database cannot be reached requests answer 503 with this Retry-After (seconds).
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
 
