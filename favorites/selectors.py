@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from customers.models import Customer
 from favorites.models import API_FIELDS, PRICE_CHANGE_RATIO_SQL, Favorite
-from favorites_project.sql import columns, fetch
+from favorites_project.sql import columns, fetch, rows
 
 
 # The list is the service's hot path, so its statements are written once, here,
@@ -62,9 +62,7 @@ def favorite_count(*, customer_id: int, available: bool | None) -> int:
     """How many favorites the customer has (with that availability, when given)."""
     statements = _list_statements(connection.vendor, available is not None)
     params = [customer_id] if available is None else [customer_id, available]
-    with connection.cursor() as cursor:
-        cursor.execute(statements.count, params)
-        return cursor.fetchone()[0]
+    return rows(statements.count, params)[0][0]
 
 
 def favorite_get(*, customer: Customer, product_id: str) -> Favorite:

@@ -47,6 +47,17 @@ def _converters(model: type[Model], names: tuple[str, ...], vendor: str) -> tupl
     return tuple(found)
 
 
+def rows(statement: str, params: Sequence) -> list[tuple]:
+    """The rows of a statement of plain values (counts, ids, locks), prepared as `fetch`'s."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+    with cast(postgresql_backend.DatabaseWrapper, connection).prepared_cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
 def fetch(statement: str, params: Sequence, *, model: type[Model], names: tuple[str, ...]) -> list:
     """The rows of `statement`, which selects the fields `names` of `model` in that order."""
     postgresql = connection.vendor == "postgresql"
