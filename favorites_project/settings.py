@@ -348,6 +348,9 @@ WEBHOOK_RETRY_QUEUE_LIMIT = env.float("WEBHOOK_RETRY_QUEUE_LIMIT", default=900.0
 # EVENTS_SWEEP_AFTER seconds: events never dispatched, deliveries overdue.
 EVENTS_SWEEP_INTERVAL = env.float("EVENTS_SWEEP_INTERVAL", default=60.0)
 EVENTS_SWEEP_AFTER = env.float("EVENTS_SWEEP_AFTER", default=60.0)
+# The events committed in one process within this many seconds go to the workers as one
+# task (events/services.py, EventDispatchQueue); 0 sends a task at each commit.
+EVENTS_DISPATCH_WINDOW = env.float("EVENTS_DISPATCH_WINDOW", default=0.05)
 
 
 def _seconds(value: str) -> float:

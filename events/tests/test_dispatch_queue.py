@@ -1,0 +1,100 @@
+"""Committed events go to the workers as one `events.dispatch` task per window
+(events.services.EventDispatchQueue), not one per commit."""
+
+import threading
+import time
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+
+from events.services import EventDispatchQueue
+from favorites_project.celery import app
+
+
+@pytest.fixture
+def sent():
+    """The id lists of the `events.dispatch` tasks sent (never to a broker), with a
+    brokered (not eager) app for the while."""
+    calls: list[list[int]] = []
+    done = threading.Event()
+
+    def publish(task, *, args):
+        assert task.name == "events.dispatch"
+        calls.append(args[0])
+        done.set()
+        return True
+
+    with mock.patch("events.services.publish", side_effect=publish), eager(False):
+        yield calls, done
+
+
+@contextmanager
+def eager(value: bool):
+    saved = app.conf.task_always_eager
+    app.conf.update(task_always_eager=value)
+    try:
+        yield
+    finally:
+        app.conf.update(task_always_eager=saved)
+
+
+def test_commits_within_the_window_go_as_one_task(settings, sent):
+    calls, done = sent
+    settings.EVENTS_DISPATCH_WINDOW = 0.2
+    queue = EventDispatchQueue()
+
+    queue.add([1])
+    queue.add([2, 3])
+    assert calls == []  # nothing sent before the window closes
+
+    assert done.wait(2)
+    time.sleep(0.3)  # and nothing more after it
+    assert calls == [[1, 2, 3]]
+
+
+def test_a_commit_after_a_window_closed_opens_another(settings, sent):
+    calls, done = sent
+    settings.EVENTS_DISPATCH_WINDOW = 0.05
+    queue = EventDispatchQueue()
+
+    queue.add([1])
+    assert done.wait(2)
+    done.clear()
+    queue.add([2])
+    assert done.wait(2)
+
+    assert calls == [[1], [2]]
+
+
+def test_flush_sends_what_is_queued_at_once_and_only_once(settings, sent):
+    calls, _ = sent
+    settings.EVENTS_DISPATCH_WINDOW = 0.1
+    queue = EventDispatchQueue()
+    queue.add([7, 8])
+
+    queue.flush()
+    time.sleep(0.25)
+
+    assert calls == [[7, 8]]
+
+
+def test_a_window_of_zero_sends_a_task_per_commit(settings, sent):
+    calls, _ = sent
+    settings.EVENTS_DISPATCH_WINDOW = 0
+
+    queue = EventDispatchQueue()
+    queue.add([1])
+    queue.add([2])
+
+    assert calls == [[1], [2]]
+
+
+def test_eager_tasks_run_at_each_commit(settings, sent):
+    calls, _ = sent
+    settings.EVENTS_DISPATCH_WINDOW = 10
+
+    with eager(True):
+        EventDispatchQueue().add([5])
+
+    assert calls == [[5]]
