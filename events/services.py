@@ -96,6 +96,10 @@ class EventDispatchQueue:
     """
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Nothing queued, no timer, a free lock (a forked child's state)."""
         self._lock = threading.Lock()
         self._ids: list[int] = []
         self._timer: threading.Timer | None = None
@@ -125,7 +129,7 @@ class EventDispatchQueue:
 
 DISPATCH_QUEUE = EventDispatchQueue()
 # A forked child (a gunicorn worker) starts with nothing queued, no timer and a free lock.
-os.register_at_fork(after_in_child=DISPATCH_QUEUE.__init__)
+os.register_at_fork(after_in_child=DISPATCH_QUEUE.reset)
 
 
 def events_dispatch(*, event_ids: Iterable[int]) -> list[int]:
