@@ -1,6 +1,7 @@
 """Committed events go to the workers as one `events.dispatch` task per window
 (events.services.EventDispatchQueue), not one per commit."""
 
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -8,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from events.services import EventDispatchQueue
+from events.services import DISPATCH_QUEUE, EventDispatchQueue
 from favorites_project.celery import app
 
 
@@ -98,3 +99,19 @@ def test_eager_tasks_run_at_each_commit(settings, sent):
         EventDispatchQueue().add([5])
 
     assert calls == [[5]]
+
+
+def test_a_forked_worker_starts_with_nothing_queued(settings, sent):
+    calls, _ = sent
+    settings.EVENTS_DISPATCH_WINDOW = 5
+    DISPATCH_QUEUE.add([1])  # queued in the parent, its timer running
+
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker forked from a master holding ids
+        clean = DISPATCH_QUEUE._ids == [] and DISPATCH_QUEUE._timer is None
+        os._exit(0 if clean and DISPATCH_QUEUE._lock.acquire(timeout=1) else 1)
+    _, status = os.waitpid(pid, 0)
+    DISPATCH_QUEUE.flush()
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert calls == [[1]]  # the parent's, sent once, by the parent
