@@ -1,3 +1,4 @@
+import functools
 from typing import get_args
 
 from drf_spectacular.utils import extend_schema_field
@@ -39,6 +40,21 @@ class FavoriteSerializer(serializers.ModelSerializer):
         model = Favorite
         fields = (*API_FIELDS, *PRICE_CHANGE_FIELDS)
         read_only_fields = fields
+
+
+@functools.cache
+def _favorite_serializer() -> FavoriteSerializer:
+    serializer = FavoriteSerializer()
+    serializer.fields  # noqa: B018 (built here, once)
+    return serializer
+
+
+def favorite_data(favorite: Favorite) -> dict:
+    """A favorite as the API shows it: FavoriteSerializer's representation, by one
+    serializer built once per process. A ModelSerializer builds its fields for each
+    instance, which cost more than the rest of an add's Python; representing an instance
+    changes nothing in the serializer, so threads share it."""
+    return _favorite_serializer().to_representation(favorite)
 
 
 def _product_id_field(**kwargs) -> serializers.RegexField:

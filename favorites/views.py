@@ -39,6 +39,7 @@ from favorites.serializers import (
     FavoriteLookupResultSerializer,
     FavoriteLookupSerializer,
     FavoriteSerializer,
+    favorite_data,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
 from favorites_project.negotiation import takes
@@ -236,7 +237,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             serializer = FavoriteCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             favorite = favorite_add(customer=customer, **serializer.validated_data)
-            return Response(FavoriteSerializer(favorite).data, status=status.HTTP_201_CREATED)
+            return Response(favorite_data(favorite), status=status.HTTP_201_CREATED)
 
         return self._idempotent(request, customer, "favorites.create", add)
 
@@ -384,9 +385,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
                             "product_id": result.product_id,
                             "status": result.status,
                             "favorite": (
-                                None
-                                if result.favorite is None
-                                else FavoriteSerializer(result.favorite).data
+                                None if result.favorite is None else favorite_data(result.favorite)
                             ),
                         }
                         for result in results
@@ -420,7 +419,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     )
     def refresh(self, request, customer_id, product_id):
         favorite = favorite_refresh(customer=self.get_customer(), product_id=product_id)
-        return private(Response(FavoriteSerializer(favorite).data), None)
+        return private(Response(favorite_data(favorite)), None)
 
     def get_throttles(self):
         if self.action == "refresh":
@@ -441,7 +440,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         if not_modified is not None:
             return not_modified
         favorite = favorite_get(customer=customer, product_id=product_id)
-        return private(Response(FavoriteSerializer(favorite).data), etag)
+        return private(Response(favorite_data(favorite)), etag)
 
     @extend_schema(
         parameters=[PRODUCT_ID],
