@@ -20,9 +20,10 @@ OTEL_RESOURCE_ATTRIBUTES adds attributes (e.g. `deployment.environment=productio
 
 import os
 
+from django.db.backends.postgresql.base import ServerBindingCursor
 from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
-from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor, _new_cursor_factory
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -30,6 +31,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from favorites_project import logs
+from favorites_project.postgresql.base import DatabaseWrapper as PostgreSQL
 
 # Probes and scrapes come every few seconds from machines, not customers.
 DEFAULT_EXCLUDED_URLS = "health/,metrics"
@@ -50,6 +52,11 @@ def configure(span_processor: SpanProcessor | None = None) -> TracerProvider:
     excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS)
     DjangoInstrumentor().instrument(tracer_provider=provider, excluded_urls=excluded)
     PsycopgInstrumentor().instrument(tracer_provider=provider)
+    # The hot paths' prepared cursors are made by the backend, not by the connection's
+    # cursor factory that the instrumentation wraps: the same wrapping, for their class.
+    PostgreSQL.prepared_cursor_class = _new_cursor_factory(
+        base_factory=ServerBindingCursor, tracer_provider=provider
+    )
     RequestsInstrumentor().instrument(tracer_provider=provider)
     RedisInstrumentor().instrument(tracer_provider=provider)
     logs.current_trace_ids = current_trace_ids
@@ -61,6 +68,7 @@ def unconfigure() -> None:
     logs.current_trace_ids = None
     for instrumentor in INSTRUMENTORS:
         instrumentor().uninstrument()
+    PostgreSQL.prepared_cursor_class = ServerBindingCursor
 
 
 def current_trace_ids() -> tuple[str, str] | None:

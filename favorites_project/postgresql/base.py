@@ -16,6 +16,10 @@ from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # The class of `prepared_cursor`'s cursors; tracing swaps in a traced one
+    # (favorites_project/telemetry.py), as it wraps the connection's own cursor factory.
+    prepared_cursor_class: type = base.ServerBindingCursor
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
@@ -38,4 +42,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(base.ServerBindingCursor(self.connection))
+            return self._prepare_cursor(self.prepared_cursor_class(self.connection))

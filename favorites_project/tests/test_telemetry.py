@@ -17,6 +17,7 @@ from opentelemetry.trace import SpanKind
 from catalog.products import product_page
 from catalog.testing import PRODUCT_ID
 from favorites.models import Favorite
+from favorites.tests.factories import FavoriteFactory
 from favorites_project import telemetry
 from favorites_project.logs import ENVIRON_TRACE_ID
 
@@ -160,6 +161,31 @@ def test_adding_a_favorite_is_one_trace_with_its_sql_catalog_and_cache_spans(
     ]
     assert request_lines  # the catalog call's line, at least
     assert {line["trace_id"] for line in request_lines} == {trace_id}
+
+
+@pytest.mark.django_db
+def test_the_lists_prepared_statements_are_spans_of_its_trace(
+    spans, redis_cache, customer, auth_client
+):
+    client = auth_client(customer)
+    FavoriteFactory.create_batch(2, customer=customer)
+    cache.clear()  # the customer's row read past the cache too, by its prepared statement
+    spans.clear()
+
+    response = client.get("/api/v1/customers/me/favorites/")
+
+    assert response.status_code == 200
+    finished = spans.get_finished_spans()
+    (server,) = [span for span in finished if span.kind is SpanKind.SERVER]
+    by_id = {span.context.span_id: span for span in finished}
+    statements = [
+        str(span.attributes.get("db.statement", span.attributes.get("db.query.text", "")))
+        for span in finished
+        if span.attributes.get("db.system") == "postgresql"
+        and descends_from(span, server, by_id)
+    ]
+    assert any(s.startswith('SELECT "id", "password"') for s in statements), statements
+    assert any('FROM "favorites_favorite"' in s and "LIMIT" in s for s in statements), statements
 
 
 @pytest.mark.django_db
