@@ -19,7 +19,9 @@ OTEL_RESOURCE_ATTRIBUTES adds attributes (e.g. `deployment.environment=productio
 """
 
 import os
+from typing import cast
 
+import psycopg
 from django.db.backends.postgresql.base import ServerBindingCursor
 from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
@@ -55,7 +57,7 @@ def configure(span_processor: SpanProcessor | None = None) -> TracerProvider:
     # The hot paths' prepared cursors are made by the backend, not by the connection's
     # cursor factory that the instrumentation wraps: the same wrapping, for their class.
     PostgreSQL.prepared_cursor_class = _new_cursor_factory(
-        base_factory=ServerBindingCursor, tracer_provider=provider
+        base_factory=cast(type[psycopg.Cursor], ServerBindingCursor), tracer_provider=provider
     )
     RequestsInstrumentor().instrument(tracer_provider=provider)
     RedisInstrumentor().instrument(tracer_provider=provider)

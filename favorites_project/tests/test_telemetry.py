@@ -181,8 +181,7 @@ def test_the_lists_prepared_statements_are_spans_of_its_trace(
     statements = [
         str(span.attributes.get("db.statement", span.attributes.get("db.query.text", "")))
         for span in finished
-        if span.attributes.get("db.system") == "postgresql"
-        and descends_from(span, server, by_id)
+        if span.attributes.get("db.system") == "postgresql" and descends_from(span, server, by_id)
     ]
     assert any(s.startswith('SELECT "id", "password"') for s in statements), statements
     assert any('FROM "favorites_favorite"' in s and "LIMIT" in s for s in statements), statements
