@@ -89,9 +89,10 @@ class EventDispatchQueue:
 
     Under load a write then no longer pays for a broker message of its own (a fifth of
     an add's CPU, docs/performance.md), and the workers plan many events' deliveries in
-    one transaction; a lone commit waits the window. An id whose task never went (the
-    broker refused it, the process died within the window) is an undispatched row like
-    any other: the sweeper dispatches it. With tasks run eagerly (no broker) or a window
+    one transaction; a lone commit waits the window. A process that exits sends what it
+    holds first (the timer's thread is not a daemon; Celery's workers flush on shutdown,
+    events/tasks.py). An id whose task never went (the broker refused it, the process
+    was killed) is an undispatched row like any other: the sweeper dispatches it. With tasks run eagerly (no broker) or a window
     of 0, each commit sends its own task at once.
     """
 

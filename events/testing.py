@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connections
 
 from events.receiver import verify
+from events.services import DISPATCH_QUEUE
 from favorites_project.celery import app, publish_resume
 
 # Tests' broker: Redis database 11, under a key prefix of each test's own.
@@ -125,6 +126,7 @@ def broker_at(url: str, *, key_prefix: str = "") -> Iterator[None]:
     try:
         yield
     finally:
+        DISPATCH_QUEUE.flush()  # what was committed meanwhile goes to this broker, now
         app.conf.update(
             broker_url=saved[0], task_always_eager=saved[1], broker_transport_options=saved[2]
         )
@@ -173,7 +175,10 @@ def celery_workers(count: int = 1, **conf) -> Iterator[list]:
                 )
                 for number in range(count)
             ]
-            yield workers
+            try:
+                yield workers
+            finally:
+                DISPATCH_QUEUE.flush()  # what was committed meanwhile goes to these workers
     finally:
         logging.root.setLevel(root_level)
         logging.root.handlers[:] = root_handlers

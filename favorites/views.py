@@ -529,7 +529,9 @@ def own_list_lane(view):
     adds. Anything else goes to `view`, the viewset, unchanged: another method, no token
     or a refused one, a staff member's or anybody else's list, an `Accept` or `?format=`
     to negotiate, a bad parameter (the viewset answers each error the one way every
-    error is answered; the lane has nothing to undo, as a list writes nothing).
+    error is answered; the lane has nothing to undo, as a list writes nothing). A
+    database outage met in the lane is not retried there: the problem-details
+    middleware answers it with the same 503 and `Retry-After` as the viewset would.
     """
     methods = {*view.actions, "options"} | ({"head"} if "get" in view.actions else set())
     allow = ", ".join(m.upper() for m in FavoriteViewSet.http_method_names if m in methods)

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.db import transaction
 
-from events.services import DISPATCH_QUEUE, EventDispatchQueue
+from events.models import Event, EventType
+from events.services import DISPATCH_QUEUE, EventDispatchQueue, event_record
+from events.testing import BROKER_DOWN_URL, broker_at
 from favorites_project.celery import app
 
 
@@ -115,3 +118,12 @@ def test_a_forked_worker_starts_with_nothing_queued(settings, sent):
 
     assert os.waitstatus_to_exitcode(status) == 0
     assert calls == [[1]]  # the parent's, sent once, by the parent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_while_the_broker_is_down_is_left_to_the_sweeper():
+    with broker_at(BROKER_DOWN_URL), transaction.atomic():
+        event_record(type=EventType.CUSTOMER_DELETED, customer_id=1, data={})
+    time.sleep(0.3)  # past the window: nothing queued is sent later, eagerly or otherwise
+
+    assert Event.objects.get().dispatched_at is None
