@@ -92,8 +92,8 @@ class EventDispatchQueue:
     one transaction; a lone commit waits the window. A process that exits sends what it
     holds first (the timer's thread is not a daemon; Celery's workers flush on shutdown,
     events/tasks.py). An id whose task never went (the broker refused it, the process
-    was killed) is an undispatched row like any other: the sweeper dispatches it. With tasks run eagerly (no broker) or a window
-    of 0, each commit sends its own task at once.
+    was killed) is an undispatched row like any other: the sweeper dispatches it. With
+    tasks run eagerly (no broker) or a window of 0, each commit sends its own task at once.
     """
 
     def __init__(self) -> None:
