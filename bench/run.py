@@ -650,8 +650,16 @@ class Bench:
             for pid, kib in baseline.items()
             if pid in end
         }
+        first_minute_at, first_minute = self.sampler.at(60.0)
         return {
             "soaked": soaked,
+            # For comparison with runs before the soak: growth from the list's first minute.
+            "growth_since_first_minute": {
+                str(pid): round((end[pid] - kib) / kib, 4)
+                for pid, kib in first_minute.items()
+                if pid in end
+            },
+            "first_minute_at_s": round(first_minute_at, 1),
             "baseline_at_s": round(baseline_at, 1),
             "end_at_s": round(end_at, 1),
             "mib_at_baseline": {str(p): harness.mib(k) for p, k in baseline.items()},
@@ -851,7 +859,14 @@ def markdown(results: dict) -> str:
             if results["rss"].get("soaked")
             else ""
         )
-        + f"at {results['rss']['end_at_s']:.0f} s.",
+        + f"at {results['rss']['end_at_s']:.0f} s"
+        + (
+            f" (from {results['rss']['first_minute_at_s']:.0f} s, the list's first minute, "
+            f"the largest growth was "
+            f"{max(results['rss']['growth_since_first_minute'].values()) * 100:.1f} %)."
+            if results["rss"].get("growth_since_first_minute")
+            else "."
+        ),
         "- A response is an error unless it is a 2xx page with the customer's real count, a 304 "
         "for a current ETag (conditional), a 201 or 204 (write), a 200 lookup.",
     ]
