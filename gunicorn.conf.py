@@ -10,7 +10,6 @@ are served without a new TCP handshake per request.
 
 import gc
 import os
-import sys
 
 # Environment-driven, as everything else: WEB_CONCURRENCY is the usual name.
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -55,19 +54,6 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
-
-
-# How long a thread may hold the GIL while others wait for it (Python's default: 5 ms).
-# A gthread worker's main thread accepts the connections, and at 5 ms it reached `accept`
-# late while the request threads held the GIL: a burst of new keep-alive connections then
-# all went to the other worker, which served them alone for their lifetime, half the CPU
-# idle (docs/performance.md). At 1 ms, in twelve interleaved rounds of the list against
-# a hanging catalog, no round fell below 430 req/s; at 5 ms four of twelve did, to 305.
-SWITCH_INTERVAL = 0.001
-
-
-def post_fork(server, worker):
-    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def pre_fork(server, worker):
