@@ -45,14 +45,14 @@ def eager(value: bool):
 
 def test_commits_within_the_window_go_as_one_task(settings, sent):
     calls, done = sent
-    settings.EVENTS_DISPATCH_WINDOW = 0.2
+    settings.EVENTS_DISPATCH_WINDOW = 1.0  # long enough that a loaded machine stays inside it
     queue = EventDispatchQueue()
 
     queue.add([1])
     queue.add([2, 3])
     assert calls == []  # nothing sent before the window closes
 
-    assert done.wait(2)
+    assert done.wait(5)
     time.sleep(0.3)  # and nothing more after it
     assert calls == [[1, 2, 3]]
 
