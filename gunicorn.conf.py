@@ -27,6 +27,14 @@ timeout = 30
 # shorter than an orchestrator's grace period (Kubernetes: 30 s) so it never kills first.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 keepalive = 15
+# A listening socket per worker (SO_REUSEPORT), among which the kernel deals new connections
+# by a hash of their addresses. On one shared socket, whichever worker woke first took a
+# burst of keep-alive connections (a load balancer's pool, wrk's 32) and kept them while the
+# other idled: the list's three rounds in ../shared/bench/perf_list.sh answered 280, 437 and
+# 533 req/s, then 475, 556 and 502 with a socket each (docs/performance.md). A worker that
+# exits resets the connections still waiting in its own queue unless the kernel migrates
+# them (net.ipv4.tcp_migrate_req; docs/operations.md). Not for a Unix socket: no hash there.
+reuse_port = not bind.startswith("unix:")
 
 # Request limits (gunicorn answers past them with a 400 of its own, before Django).
 limit_request_line = 4094
@@ -54,6 +62,13 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """gunicorn names no address when the workers bind their own sockets: this line does."""
+    if server.cfg.reuse_port:
+        addresses = ", ".join(f"http://{address}" for address in server.cfg.bind)
+        server.log.info("Listening at: %s (a socket per worker)", addresses)
 
 
 def pre_fork(server, worker):

@@ -346,6 +346,80 @@ def test_sigterm_lets_a_slow_request_finish_then_exits_cleanly(stack):
     assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
 
 
+def tcp_sockets(port: int) -> list[tuple[str, int, int]]:
+    """(state, remote port, inode) of this machine's IPv4 sockets whose local port is `port`
+    (/proc/net/tcp: state 0A is listening, 01 established)."""
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state, inode = fields[1], fields[2], fields[3], int(fields[9])
+        if int(local.split(":")[1], 16) == port:
+            found.append((state, int(remote.split(":")[1], 16), inode))
+    return found
+
+
+def socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[len("socket:[") : -1]))
+    return inodes
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_keep_alive_connections_opened_at_once_are_dealt_to_every_worker(
+    transactional_db, tmp_path
+):
+    api, catalog = start_stack(tmp_path, WEB_CONCURRENCY="2")
+    try:
+        master = api.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children")
+        wait_for(lambda: len(children.read_text().split()) == 2, "two workers")
+        workers = [int(pid) for pid in children.read_text().split()]
+
+        def listeners():
+            return {inode for state, _, inode in tcp_sockets(api.port) if state == "0A"}
+
+        wait_for(lambda: len(listeners()) == 2, "a listening socket per worker")
+        # Each worker its own socket, the master none: the kernel, not a race between
+        # workers woken together, decides where a connection goes.
+        assert [len(socket_inodes(pid) & listeners()) for pid in workers] == [1, 1]
+        assert not socket_inodes(master) & listeners()
+
+        # A load balancer's keep-alive pool, opened in one burst: each connection stays with
+        # the worker that accepted it, so both must have taken some.
+        pool = [socket.create_connection(("127.0.0.1", api.port), timeout=10) for _ in range(24)]
+        try:
+            for connection_ in pool:
+                connection_.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for connection_ in pool:
+                assert connection_.recv(65536).startswith(b"HTTP/1.1 200 ")
+            established = {
+                remote: inode for state, remote, inode in tcp_sockets(api.port) if state == "01"
+            }
+            holders = [
+                next(
+                    pid
+                    for pid in workers
+                    if established[connection_.getsockname()[1]] in socket_inodes(pid)
+                )
+                for connection_ in pool
+            ]
+        finally:
+            for connection_ in pool:
+                connection_.close()
+    finally:
+        api.stop()
+        catalog.stop()
+
+    assert set(holders) == set(workers)
+    assert "(a socket per worker)" in api.log_path.read_text()
+
+
 def test_make_serve_runs_the_production_configuration_on_loopback(transactional_db, tmp_path):
     port = free_port()
     env = {
