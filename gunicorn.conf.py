@@ -10,6 +10,7 @@ are served without a new TCP handshake per request.
 
 import gc
 import os
+import socket
 
 # Environment-driven, as everything else: WEB_CONCURRENCY is the usual name.
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -27,14 +28,6 @@ timeout = 30
 # shorter than an orchestrator's grace period (Kubernetes: 30 s) so it never kills first.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 keepalive = 15
-# A listening socket per worker (SO_REUSEPORT), among which the kernel deals new connections
-# by a hash of their addresses. On one shared socket, whichever worker woke first took a
-# burst of keep-alive connections (a load balancer's pool, wrk's 32) and kept them while the
-# other idled: the list's three rounds in ../shared/bench/perf_list.sh answered 280, 437 and
-# 533 req/s, then 475, 556 and 502 with a socket each (docs/performance.md). A worker that
-# exits resets the connections still waiting in its own queue unless the kernel migrates
-# them (net.ipv4.tcp_migrate_req; docs/operations.md). Not for a Unix socket: no hash there.
-reuse_port = not bind.startswith("unix:")
 
 # Request limits (gunicorn answers past them with a 400 of its own, before Django).
 limit_request_line = 4094
@@ -64,11 +57,35 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
-def when_ready(server):
-    """gunicorn names no address when the workers bind their own sockets: this line does."""
-    if server.cfg.reuse_port:
-        addresses = ", ".join(f"http://{address}" for address in server.cfg.bind)
-        server.log.info("Listening at: %s (a socket per worker)", addresses)
+def on_starting(server):
+    """A listening socket per worker (`reuse_port`, SO_REUSEPORT), among which the kernel deals
+    new connections by a hash of their addresses.
+
+    On one shared socket, whichever worker woke first took a burst of keep-alive connections
+    (a load balancer's pool, wrk's 32) and kept them while the other idled: the list's three
+    rounds in ../shared/bench/perf_list.sh answered 280, 437 and 533 req/s, then 475, 556 and
+    502 with a socket per worker (docs/performance.md; what it costs: docs/operations.md).
+
+    Decided here, on the addresses gunicorn binds (the command line's `--bind` included):
+    TCP only, as a Unix socket has no hash to deal by. And tried here once: a worker that
+    cannot bind exits to be started again, forever, where this stops the start.
+    """
+    tcp = all(isinstance(address, tuple) for address in server.cfg.address)
+    server.cfg.set("reuse_port", tcp)
+    if not tcp:
+        return
+    for host, port, *_ in server.cfg.address:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                server.log.error("Cannot listen at %s:%s: %s", host, port, error)
+                raise SystemExit(1) from error
+    addresses = ", ".join(f"http://{bound}" for bound in server.cfg.bind)
+    server.log.info("Listening at: %s (a socket per worker)", addresses)
 
 
 def pre_fork(server, worker):

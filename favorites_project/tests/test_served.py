@@ -370,7 +370,10 @@ def socket_inodes(pid: int) -> set[int]:
     return inodes
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="reads Linux's /proc",
+)
 def test_keep_alive_connections_opened_at_once_are_dealt_to_every_worker(
     transactional_db, tmp_path
 ):
@@ -418,6 +421,29 @@ def test_keep_alive_connections_opened_at_once_are_dealt_to_every_worker(
 
     assert set(holders) == set(workers)
     assert "(a socket per worker)" in api.log_path.read_text()
+
+
+def test_a_port_held_by_another_program_stops_the_start(tmp_path):
+    """Workers bind their own sockets; the master tries the address first, so a taken port
+    ends the start (exit 1) instead of workers failing and being started again forever."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {**os.environ, "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY}
+        served = Served(
+            [GUNICORN, "favorites_project.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+            env,
+            tmp_path / "api.log",
+            port,
+        )
+        try:
+            exit_code = served.process.wait(30)
+        finally:
+            served.stop()
+
+    assert exit_code == 1
+    assert f"Cannot listen at 127.0.0.1:{port}" in served.log_path.read_text()
 
 
 def test_make_serve_runs_the_production_configuration_on_loopback(transactional_db, tmp_path):
