@@ -40,9 +40,10 @@ def post_all_at_once(make_client, payloads: list[dict]) -> list:
 
 
 def slow_product(request):
-    """The catalog takes a moment, so every thread is past the duplicate check first."""
+    """The catalog takes a moment (long enough on a loaded machine), so the threads are past
+    the duplicate check before the first add commits."""
     product_id = request.url.rstrip("/").rsplit("/", 1)[-1]
-    time.sleep(0.2)
+    time.sleep(1.0)
     return 200, {}, json.dumps(luizalabs_product(product_id))
 
 
