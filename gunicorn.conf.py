@@ -67,12 +67,15 @@ def on_starting(server):
     502 with a socket per worker (docs/performance.md; what it costs: docs/operations.md).
 
     Decided here, on the addresses gunicorn binds (the command line's `--bind` included):
-    TCP only, as a Unix socket has no hash to deal by. And tried here once: a worker that
-    cannot bind exits to be started again, forever, where this stops the start.
+    TCP only (where the platform has SO_REUSEPORT), as a Unix socket has no hash to deal
+    by. And tried here once: a worker that cannot bind exits to be started again, forever,
+    where this stops the start.
     """
-    tcp = all(isinstance(address, tuple) for address in server.cfg.address)
-    server.cfg.set("reuse_port", tcp)
-    if not tcp:
+    per_worker = hasattr(socket, "SO_REUSEPORT") and all(
+        isinstance(address, tuple) for address in server.cfg.address
+    )
+    server.cfg.set("reuse_port", per_worker)
+    if not per_worker:
         return
     for host, port, *_ in server.cfg.address:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

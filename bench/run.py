@@ -645,20 +645,20 @@ class Bench:
         by then), or after the first scenario when there is none, and at the end."""
         end_at, end = self.sampler.samples[-1]
         baseline_at, baseline = self.sampler.at(baseline_time)
-        growth = {
-            str(pid): round((end[pid] - kib) / kib, 4)
-            for pid, kib in baseline.items()
-            if pid in end
-        }
         first_minute_at, first_minute = self.sampler.at(60.0)
+
+        def growth_from(start: dict) -> dict:
+            return {
+                str(pid): round((end[pid] - kib) / kib, 4)
+                for pid, kib in start.items()
+                if pid in end
+            }
+
+        growth = growth_from(baseline)
         return {
             "soaked": soaked,
             # For comparison with runs before the soak: growth from the list's first minute.
-            "growth_since_first_minute": {
-                str(pid): round((end[pid] - kib) / kib, 4)
-                for pid, kib in first_minute.items()
-                if pid in end
-            },
+            "growth_since_first_minute": growth_from(first_minute),
             "first_minute_at_s": round(first_minute_at, 1),
             "baseline_at_s": round(baseline_at, 1),
             "end_at_s": round(end_at, 1),

@@ -47,28 +47,25 @@ def _converters(model: type[Model], names: tuple[str, ...], vendor: str) -> tupl
     return tuple(found)
 
 
+def _cursor():
+    """A cursor for the statements written once: on PostgreSQL one that keeps them prepared
+    (favorites_project/postgresql/), so they are not parsed and planned on every request."""
+    if connection.vendor == "postgresql":
+        return cast(postgresql_backend.DatabaseWrapper, connection).prepared_cursor()
+    return connection.cursor()
+
+
 def rows(statement: str, params: Sequence) -> list[tuple]:
-    """The rows of a statement of plain values (counts, ids, locks), prepared as `fetch`'s."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            return cursor.fetchall()
-    with cast(postgresql_backend.DatabaseWrapper, connection).prepared_cursor() as cursor:
+    """The rows of a statement of plain values (counts, ids, locks)."""
+    with _cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 
 
 def fetch(statement: str, params: Sequence, *, model: type[Model], names: tuple[str, ...]) -> list:
     """The rows of `statement`, which selects the fields `names` of `model` in that order."""
-    postgresql = connection.vendor == "postgresql"
-    # PostgreSQL keeps them prepared (favorites_project/postgresql/): no parsing and
-    # planning on every request.
-    with (
-        cast(postgresql_backend.DatabaseWrapper, connection).prepared_cursor()
-        if postgresql
-        else connection.cursor()
-    ) as cursor:
-        if postgresql:
+    with _cursor() as cursor:
+        if connection.vendor == "postgresql":
             # Django's timestamptz loader is a Python subclass of psycopg's; psycopg's own
             # (compiled, with psycopg[binary]) gives the same aware UTC datetimes faster.
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
