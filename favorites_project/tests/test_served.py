@@ -482,7 +482,7 @@ CELERY_SHUTDOWN_LINE = "worker: Warm shutdown (MainProcess)"
     ("service", "first_line"),
     [
         ("worker", "consumer: Cannot connect to redis://***@127.0.0.1:1/0"),
-        ("beat", "beat: Starting..."),
+        ("beat", "beat: Ready; sends events.sweep every "),
     ],
 )
 def test_the_celery_services_as_deployed_write_nothing_but_json_lines(
