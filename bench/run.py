@@ -593,7 +593,8 @@ class Bench:
                     rounds[name] += 1
                     self.errors += load.errors
                     if load.errors:
-                        self.note(f"soak: {load.errors} {name} requests failed")
+                        kinds = {k: v for k, v in load.detail.items() if v and k != "s2xx"}
+                        self.note(f"soak: {load.errors} {name} requests failed: {kinds}")
         elapsed = round(time.monotonic() - started)
         log(f"soak: {dict(rounds)} rounds in {elapsed} s")
         self.results["soak"] = {"seconds": elapsed, "rounds": dict(rounds)}

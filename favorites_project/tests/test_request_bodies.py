@@ -279,6 +279,15 @@ def test_json_at_the_depth_limit_parses_and_one_level_more_does_not(settings):
         parser.parse(io.BytesIO(b"[[[[[[1]]]]]]"), parser_context={})
 
 
+def test_brackets_in_strings_past_the_depth_limit_are_not_nesting(settings):
+    settings.JSON_MAX_DEPTH = 2
+    parser = JSONParser()
+
+    assert parser.parse(io.BytesIO(b'{"a": ["[[[[{{{{"]}'), parser_context={}) == {"a": ["[[[[{{{{"]}
+    with pytest.raises(ParseError, match="nested deeper than 2"):
+        parser.parse(io.BytesIO(b'{"a": [["[[[[{{{{"]]}'), parser_context={})
+
+
 @pytest.mark.parametrize(
     ("text", "depth"),
     [
