@@ -283,7 +283,9 @@ def test_brackets_in_strings_past_the_depth_limit_are_not_nesting(settings):
     settings.JSON_MAX_DEPTH = 2
     parser = JSONParser()
 
-    assert parser.parse(io.BytesIO(b'{"a": ["[[[[{{{{"]}'), parser_context={}) == {"a": ["[[[[{{{{"]}
+    assert parser.parse(io.BytesIO(b'{"a": ["[[[[{{{{"]}'), parser_context={}) == {
+        "a": ["[[[[{{{{"]
+    }
     with pytest.raises(ParseError, match="nested deeper than 2"):
         parser.parse(io.BytesIO(b'{"a": [["[[[[{{{{"]]}'), parser_context={})
 
