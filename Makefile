@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/favorites
 
-.PHONY: run serve worker beat test coverage-html lint lint-imports typecheck format lock audit migrate fuzz faults soak bench bench-smoke bench-scale bench-tools
+.PHONY: run serve worker beat test coverage-html lint lint-imports typecheck format lock audit fuzz faults soak bench bench-smoke bench-scale bench-tools
 
 # Only what the lock files name, each file checked against its hash (pip itself included:
 # dev.lock pins it). requirements/README.md: how the locks are made and upgraded.

@@ -29,7 +29,7 @@ timeout = 30
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 keepalive = 15
 
-# Request limits (gunicorn answers past them with a 400 of its own, before Django).
+# Request limits (gunicorn answers past them with a 400, 414 or 431 of its own, before Django).
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
