@@ -84,6 +84,22 @@ def product_get(product_id: str, *, fresh: bool = False) -> Product:
     return product
 
 
+def product_at_hand(product_id: str) -> Product | None:
+    """The product when no call to the catalog is needed to know it: from a bundled
+    catalog, or a cached answer that found it. None when only the catalog can tell (or
+    its cached answer is that it has no such product): then `product_get` says.
+
+    The add of a favorite asks this first: with the product at hand it need not check,
+    before the catalog is asked, whether the add is refused anyway (favorites/services.py).
+    """
+    product_id_validate(product_id)
+    provider = providers.current()
+    if not provider.remote:
+        return provider.get(product_id)
+    cached = caching.read(caching.key(provider, "product", product_id))
+    return Product(**cached["product"]) if cached is not None and cached["found"] else None
+
+
 def product_page(page: int) -> ProductPage:
     """Page `page` (from 1) of the catalog; past the end, an empty page without a next.
 

@@ -4,6 +4,7 @@ import logging
 import os
 import random
 import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from events import webhooks
 from events.metrics import (
@@ -66,15 +68,42 @@ def events_record(*, events: Iterable[NewEvent]) -> list[Event]:
     # stand or fall together.
     with transaction.atomic(savepoint=False):
         Event.objects.bulk_create(rows)
-        ids = [row.pk for row in rows]
-        types = [row.type for row in rows]
-        transaction.on_commit(lambda: _committed(ids, types))
+        events_written(ids=[row.pk for row in rows], types=[row.type for row in rows])
     return rows
 
 
 def event_record(*, type: EventType, customer_id: int | None, data: dict) -> Event:
     """One event; see `events_record`."""
     return events_record(events=[NewEvent(type=type, customer_id=customer_id, data=data)])[0]
+
+
+# An event written by the statement that makes its change (on PostgreSQL, the favorites'
+# add and remove: favorites/services.py), rather than by an INSERT of its own: that
+# statement inserts `OUTBOX_VALUES` into `OUTBOX_COLUMNS` of OUTBOX_TABLE, then calls
+# `events_written` with the new row's id. The same row as `events_record` writes.
+OUTBOX_TABLE = Event._meta.db_table
+OUTBOX_COLUMNS = ", ".join(
+    f'"{name}"' for name in ("event_id", "type", "customer_id", "data", "occurred_at", "request_id")
+)
+OUTBOX_VALUES = "%s, %s, %s, %s, %s, %s"
+
+
+def outbox_params(*, type: EventType, customer_id: int | None, data: dict) -> list:
+    """`OUTBOX_VALUES`' parameters for one event (PostgreSQL's)."""
+    return [
+        uuid.uuid4(),
+        type.value,
+        customer_id,
+        Jsonb(data),
+        timezone.now(),
+        REQUEST_ID.get() or "",
+    ]
+
+
+def events_written(*, ids: list[int], types: list[str]) -> None:
+    """These events, written in the caller's transaction, are dispatched once it commits
+    (at once outside a transaction, where the statement that wrote them has committed)."""
+    transaction.on_commit(lambda: _committed(ids, types))
 
 
 def _committed(ids: list[int], types: list[str]) -> None:

@@ -5,13 +5,20 @@ import json
 import pytest
 from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from catalog.products import InvalidProductId, ProductNotFound
 from catalog.testing import luizalabs_product, luizalabs_url
 from customers.models import Customer
 from events.models import Event, EventType
+from events.services import DISPATCH_QUEUE
 from favorites.models import Favorite
-from favorites.services import FavoriteAlreadyExists, favorite_add, favorite_remove
+from favorites.services import (
+    FavoriteAlreadyExists,
+    FavoritesLimitReached,
+    favorite_add,
+    favorite_remove,
+)
 from favorites.testing import money
 from favorites.tests.factories import FavoriteFactory
 
@@ -95,3 +102,84 @@ def test_a_customer_deleted_while_the_catalog_answers_is_a_404_and_nothing_is_wr
 def test_removing_a_favorite_that_is_not_there_raises_404(customer):
     with pytest.raises(Http404):
         favorite_remove(customer=customer, product_id=PRODUCT_ID)
+
+
+def _cached(catalog_http, customer) -> None:
+    """PRODUCT_ID's catalog answer cached, as after any add of it: asked once, then removed."""
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID, price=149.9))
+    favorite_add(customer=customer, product_id=PRODUCT_ID)
+    favorite_remove(customer=customer, product_id=PRODUCT_ID)
+    assert len(catalog_http.calls) == 1
+
+
+def test_with_the_answer_cached_a_duplicate_is_refused_by_the_transaction(
+    customer, other_customer, catalog_http
+):
+    _cached(catalog_http, other_customer)
+    FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
+    events = Event.objects.count()
+
+    with pytest.raises(FavoriteAlreadyExists, match=PRODUCT_ID):
+        favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert len(catalog_http.calls) == 1
+    assert Favorite.objects.filter(customer=customer).count() == 1
+    assert Event.objects.count() == events
+
+
+def test_with_the_answer_cached_a_full_list_is_refused_and_nothing_is_written(
+    customer, other_customer, catalog_http, settings
+):
+    settings.FAVORITES_MAX_PER_CUSTOMER = 2
+    _cached(catalog_http, other_customer)
+    FavoriteFactory.create_batch(2, customer=customer)
+    events = Event.objects.count()
+
+    with pytest.raises(FavoritesLimitReached):
+        favorite_add(customer=customer, product_id=PRODUCT_ID)
+
+    assert Favorite.objects.filter(customer=customer).count() == 2
+    assert Event.objects.count() == events
+
+
+@pytest.mark.django_db(transaction=True)  # the add's own transaction, not a savepoint
+def test_an_add_with_the_answer_cached_is_two_statements_and_a_remove_one(
+    customer, other_customer, catalog_http, monkeypatch
+):
+    _cached(catalog_http, other_customer)
+    dispatched = []  # the events' ids handed to the dispatch, once committed
+    monkeypatch.setattr(DISPATCH_QUEUE, "add", dispatched.append)
+
+    with CaptureQueriesContext(connection) as added:
+        favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
+    with CaptureQueriesContext(connection) as removed:
+        favorite_remove(customer=customer, product_id=PRODUCT_ID)
+
+    # The customer's lock; the checks, the row and its event. Then the row and its event.
+    assert [q["sql"].split()[0] for q in added] == ["BEGIN", "SELECT", "WITH", "COMMIT"]
+    assert [q["sql"].split()[0] for q in removed] == ["WITH"]
+    assert not Favorite.objects.filter(pk=favorite.pk).exists()
+    events = Event.objects.filter(customer_id=customer.pk).order_by("pk")
+    assert [(e.type, e.data) for e in events] == [
+        (
+            EventType.FAVORITE_ADDED,
+            {"product_id": PRODUCT_ID, "title": favorite.title, "price": "149.90"},
+        ),
+        (EventType.FAVORITE_REMOVED, {"product_id": PRODUCT_ID}),
+    ]
+    assert dispatched == [[e.pk] for e in events]
+
+
+def test_the_added_favorite_is_the_row_as_stored(customer, catalog_http):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID, price=149.9))
+
+    favorite = favorite_add(customer=customer, product_id=PRODUCT_ID)
+    stored = Favorite.objects.get(pk=favorite.pk)
+
+    assert [getattr(favorite, f.attname) for f in Favorite._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in Favorite._meta.concrete_fields
+    ]
+    # A saved instance: saving it again updates its row.
+    favorite.title = "Renamed"
+    favorite.save()
+    assert Favorite.objects.get(pk=favorite.pk).title == "Renamed"

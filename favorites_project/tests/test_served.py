@@ -581,7 +581,13 @@ def test_with_an_otlp_endpoint_each_request_is_exported_as_one_trace_named_in_it
     spans = [span for span, _ in exported if span.trace_id.hex() == trace_id]
     names = sorted(span.name for span in spans)
     assert "POST api/v1/customers/(?P<customer_id>[0-9]+|me)/favorites/$" in names
-    assert "INSERT" in names
+    statements = [
+        attribute.value.string_value
+        for span in spans
+        for attribute in span.attributes
+        if attribute.key in ("db.statement", "db.query.text")
+    ]
+    assert any('INSERT INTO "favorites_favorite"' in statement for statement in statements)
     assert "GET" in names  # the catalog call
     services = {
         attribute.value.string_value
