@@ -183,11 +183,13 @@ def favorite_add(
                 _refuse(count=count, present=present, limit=limit, product_id=product_id)
                 favorite.save(force_insert=True)
                 event_record(type=EventType.FAVORITE_ADDED, customer_id=customer.pk, data=event)
-            customer_data_changed(customer_ids=[customer.pk])
     except IntegrityError:
         if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
             raise FavoriteAlreadyExists(product_id) from None
         raise
+    # Once committed (at commit, if the caller's transaction holds this one): a list read
+    # before then read the rows as they were, under the version it may have made.
+    customer_data_changed(customer_ids=[customer.pk])
     return favorite
 
 
