@@ -2,6 +2,8 @@
 (events.services.EventDispatchQueue), not one per commit."""
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -107,12 +109,13 @@ def test_eager_tasks_run_at_each_commit(settings, sent):
 def test_a_forked_worker_starts_with_nothing_queued(settings, sent):
     calls, _ = sent
     settings.EVENTS_DISPATCH_WINDOW = 5
-    DISPATCH_QUEUE.add([1])  # queued in the parent, its timer running
+    DISPATCH_QUEUE.add([1])  # queued in the parent, its send pending
 
     pid = os.fork()
     if pid == 0:  # the child: a gunicorn worker forked from a master holding ids
-        clean = DISPATCH_QUEUE._ids == [] and DISPATCH_QUEUE._timer is None
-        os._exit(0 if clean and DISPATCH_QUEUE._lock.acquire(timeout=1) else 1)
+        queue = DISPATCH_QUEUE
+        clean = queue._ids == [] and not queue._pending and queue._sender is None
+        os._exit(0 if clean and queue._lock.acquire(timeout=1) else 1)
     _, status = os.waitpid(pid, 0)
     DISPATCH_QUEUE.flush()
 
@@ -127,3 +130,46 @@ def test_an_event_committed_while_the_broker_is_down_is_left_to_the_sweeper():
     time.sleep(0.3)  # past the window: nothing queued is sent later, eagerly or otherwise
 
     assert Event.objects.get().dispatched_at is None
+
+
+def test_successive_windows_are_sent_by_one_thread_of_their_own(settings):
+    senders = []
+    done = threading.Event()
+
+    def publish(task, *, args):
+        senders.append(threading.get_ident())
+        done.set()
+        return True
+
+    settings.EVENTS_DISPATCH_WINDOW = 0.05
+    queue = EventDispatchQueue()
+    with mock.patch("events.services.publish", side_effect=publish), eager(False):
+        for ids in ([1], [2]):
+            done.clear()
+            queue.add(ids)
+            assert done.wait(2)
+
+    assert len(senders) == 2
+    assert len(set(senders)) == 1
+    assert threading.get_ident() not in senders
+
+
+def test_a_process_that_exits_sends_what_it_holds_first():
+    script = (
+        "import django; django.setup()\n"
+        "from events import services\n"
+        "from favorites_project.celery import app\n"
+        "app.conf.task_always_eager = False\n"
+        "services.publish = lambda task, args: print('sent', task.name, args[0], flush=True)\n"
+        "services.DISPATCH_QUEUE.add([4, 5])\n"
+        "print('exiting', flush=True)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "favorites_project.settings"}
+    env["EVENTS_DISPATCH_WINDOW"] = "0.3"
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["exiting", "sent events.dispatch [4, 5]"]
