@@ -79,8 +79,8 @@ def test_over_two_hundred_ids_is_a_validation_error_naming_the_field(client):
 
 @pytest.mark.parametrize(
     "product_ids",
-    [["ok", "not ok"], ["ok", 7], ["x" * 65]],
-    ids=["a space", "a number", "too long"],
+    [["ok", "not ok"], ["ok", 7], ["x" * 65], ["ok", "two\nlines"], ["ok", "ok\n"], ["ok", ""]],
+    ids=["a space", "a number", "too long", "a line break", "a trailing line break", "empty"],
 )
 def test_a_malformed_id_is_a_validation_error_naming_its_index(client, product_ids):
     response = client.post(LOOKUP_URL, {"product_ids": product_ids})
