@@ -9,12 +9,19 @@ gunicorn saw it, sending included. Any other WSGI app gunicorn serves from this 
 request gunicorn refuses before reading it whole gets no access line, but a warning from
 gunicorn's error log.)
 
+Access lines to standard output (`GUNICORN_ACCESS_LOG=-`, the default) are written to its
+buffer and flushed every GUNICORN_ACCESS_LOG_FLUSH seconds (0.5 by default), as nginx's
+`access_log ... buffer= flush=` does, or sooner when the buffer fills: a write to the
+stream for each request cost more than the rest of the line (docs/performance.md).
+
 gunicorn's own messages (workers booting, a worker timing out) go through the same
 formatter and filters as the service's.
 """
 
 import logging
 import os
+import threading
+import time
 
 from gunicorn import glogging
 
@@ -31,6 +38,51 @@ def log_format(environ=os.environ) -> str:
     return "plain" if environ.get("DEBUG", "").strip().lower() in _TRUE else "json"
 
 
+def access_flush_seconds(environ=os.environ) -> float:
+    """GUNICORN_ACCESS_LOG_FLUSH: how long an access line may wait in standard output's
+    buffer; 0 writes each line at once. 0.5 unless set (a bad value is an error)."""
+    value = environ.get("GUNICORN_ACCESS_LOG_FLUSH", "").strip() or "0.5"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise ValueError(f"GUNICORN_ACCESS_LOG_FLUSH must be 0 to 60 seconds, not {value!r}")
+    return seconds
+
+
+class BufferedStreamHandler(logging.StreamHandler):
+    """A stream handler that leaves its lines in the stream's buffer, which a thread of
+    the process's flushes every `interval` seconds (and the stream itself when it fills,
+    and logging's shutdown when the process exits: a worker stopped by SIGTERM writes
+    every line; one killed outright loses at most `interval` seconds of them).
+
+    The thread starts with the first line a process writes, so each gunicorn worker has
+    its own (a thread does not survive the fork)."""
+
+    def __init__(self, stream, interval: float):
+        super().__init__(stream)
+        self.interval = interval
+        self._flushing_in: int | None = None  # the pid whose thread flushes
+
+    def emit(self, record):
+        # StreamHandler's, without its flush; called with the handler's lock held.
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+        if self._flushing_in != os.getpid():
+            self._flushing_in = os.getpid()
+            threading.Thread(target=self._flush_every, name="access-log", daemon=True).start()
+
+    def _flush_every(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.flush()
+
+
 class Logger(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
@@ -41,8 +93,15 @@ class Logger(glogging.Logger):
             handler.addFilter(logs.RedactingFilter())
         # The access line's free text (path, query, user agent) is redacted by `access`:
         # the general filter would cost more than the rest of the line.
-        for handler in self.access_log.handlers:
+        for handler in list(self.access_log.handlers):
             handler.setFormatter(formatter)
+            interval = access_flush_seconds()
+            if type(handler) is logging.StreamHandler and interval > 0:
+                buffered = BufferedStreamHandler(handler.stream, interval)
+                buffered.setFormatter(formatter)
+                buffered._gunicorn = True  # marks it gunicorn's own, replaced on a reload
+                self.access_log.removeHandler(handler)
+                self.access_log.addHandler(buffered)
 
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:

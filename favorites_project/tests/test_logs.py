@@ -1,18 +1,26 @@
 """Request ids and log lines in-process (test_served.py checks them under gunicorn)."""
 
+import io
 import json
 import logging
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
+from gunicorn.config import Config
 
 from catalog.products import product_get
 from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from favorites_project import logs
-from favorites_project.gunicorn_logging import log_format
+from favorites_project.gunicorn_logging import (
+    BufferedStreamHandler,
+    access_flush_seconds,
+    log_format,
+)
+from favorites_project.gunicorn_logging import Logger as GunicornLogger
 from favorites_project.testing import openapi_schema, schema_operations
 
 
@@ -255,3 +263,68 @@ def test_lines_are_json_with_debug_off_and_plain_with_debug_on():
 )
 def test_gunicorn_chooses_the_log_format_as_the_settings_do(env, chosen):
     assert log_format(env) == chosen
+
+
+class _Recording(io.RawIOBase):
+    """A raw stream that keeps what reaches it."""
+
+    def __init__(self):
+        self.written = b""
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.written += bytes(data)
+        return len(data)
+
+
+def _access_logger(handler: logging.Handler) -> logging.Logger:
+    logger = logging.getLogger(f"test.access.{id(handler)}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    return logger
+
+
+def test_buffered_access_lines_reach_the_stream_within_the_interval_not_one_write_each():
+    raw = _Recording()
+    handler = BufferedStreamHandler(io.TextIOWrapper(io.BufferedWriter(raw)), interval=1.0)
+    logger = _access_logger(handler)
+
+    for n in range(3):
+        logger.info("GET /api/v1/ 200 %s", n)
+    assert raw.written == b""  # in the buffer, until its thread flushes it
+
+    deadline = time.monotonic() + 10
+    while raw.written.count(b"\n") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert raw.written.decode().splitlines() == [f"GET /api/v1/ 200 {n}" for n in range(3)]
+    logger.info("GET /api/v1/ 200 3")
+    handler.flush()  # what logging's shutdown does as the process exits
+    assert raw.written.decode().splitlines()[-1] == "GET /api/v1/ 200 3"
+
+
+@pytest.mark.parametrize(("flush", "buffered"), [(None, True), ("0.2", True), ("0", False)])
+def test_gunicorn_buffers_access_lines_to_standard_output_unless_told_not_to(
+    monkeypatch, flush, buffered
+):
+    if flush is None:
+        monkeypatch.delenv("GUNICORN_ACCESS_LOG_FLUSH", raising=False)
+    else:
+        monkeypatch.setenv("GUNICORN_ACCESS_LOG_FLUSH", flush)
+    cfg = Config()
+    cfg.set("accesslog", "-")
+
+    handlers = GunicornLogger(cfg).access_log.handlers
+    (handler,) = [h for h in handlers if getattr(h, "_gunicorn", False)]  # not pytest's
+
+    assert isinstance(handler, BufferedStreamHandler) is buffered
+    assert handler.stream is sys.stdout
+    if buffered:
+        assert handler.interval == float(flush or 0.5)
+
+
+@pytest.mark.parametrize("flush", ["-1", "61", "soon"])
+def test_a_bad_access_log_flush_interval_is_refused(flush):
+    with pytest.raises(ValueError, match="GUNICORN_ACCESS_LOG_FLUSH"):
+        access_flush_seconds({"GUNICORN_ACCESS_LOG_FLUSH": flush})

@@ -240,6 +240,24 @@ def test_a_request_gets_one_json_access_line_with_its_id_route_customer_and_stat
     ]
 
 
+def test_access_lines_reach_the_log_within_a_second_while_the_worker_runs(stack):
+    """Buffered (favorites_project/gunicorn_logging.py), but not held until the worker exits."""
+    api, _ = stack
+    request_id = "edge-4f2c9a7e-0002"
+
+    status, _, _ = call(f"{api.url}/health/live", headers={"X-Request-ID": request_id})
+
+    assert status == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+        line.get("request_id") == request_id for line in api.json_lines()
+    ):
+        time.sleep(0.1)
+    assert api.process.poll() is None  # still serving
+    (access,) = [line for line in api.json_lines() if line.get("request_id") == request_id]
+    assert access["logger"] == "gunicorn.access"
+
+
 def test_every_line_written_while_answering_carries_the_request_id(stack):
     api, catalog = stack
     customer = CustomerFactory()
