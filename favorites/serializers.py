@@ -72,6 +72,22 @@ def _product_id_field(**kwargs) -> serializers.RegexField:
 class FavoriteCreateSerializer(serializers.Serializer):
     product_id = _product_id_field(help_text="The product's id in the catalog.")
 
+    @classmethod
+    def validated_product_id(cls, data) -> str:
+        """The validated `product_id` of an add's body; the serializer's 400 otherwise.
+
+        A body that is plainly valid (a product id by the catalog's rule, which has no
+        whitespace to trim) is taken as it is: a serializer built for each add cost a
+        twentieth of its CPU. Anything else is the serializer's to judge and answer.
+        """
+        if isinstance(data, dict):
+            value = data.get("product_id")
+            if type(value) is str and PRODUCT_ID_PATTERN.fullmatch(value):
+                return value
+        serializer = cls(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["product_id"]
+
 
 # Product ids, one per line, each by the catalog's rule (which has no line break).
 _PRODUCT_ID_LINES = re.compile(rf"{PRODUCT_ID_PATTERN.pattern}(?:\n{PRODUCT_ID_PATTERN.pattern})*")

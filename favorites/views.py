@@ -234,9 +234,8 @@ class FavoriteViewSet(viewsets.GenericViewSet):
         customer = self.get_customer()
 
         def add():
-            serializer = FavoriteCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            favorite = favorite_add(customer=customer, **serializer.validated_data)
+            product_id = FavoriteCreateSerializer.validated_product_id(request.data)
+            favorite = favorite_add(customer=customer, product_id=product_id)
             return Response(favorite_data(favorite), status=status.HTTP_201_CREATED)
 
         return self._idempotent(request, customer, "favorites.create", add)
