@@ -308,11 +308,8 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     )
     def lookup(self, request, customer_id):
         customer = self.get_customer()
-        serializer = FavoriteLookupSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        found = favorite_lookup(
-            customer_id=customer.pk, product_ids=serializer.validated_data["product_ids"]
-        )
+        product_ids = FavoriteLookupSerializer.validated_product_ids(request.data)
+        found = favorite_lookup(customer_id=customer.pk, product_ids=product_ids)
         return private(Response({"favorites": found}), None)
 
     @extend_schema(

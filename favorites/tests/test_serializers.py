@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.exceptions import ValidationError
 
-from favorites.serializers import FavoriteCreateSerializer
+from favorites.serializers import FavoriteCreateSerializer, FavoriteLookupSerializer
 
 BODIES = [
     {"product_id": "1bf0f365-fbdd-4e21-9786-da459d78dd1f"},
@@ -40,3 +40,39 @@ def test_an_adds_product_id_is_what_the_serializer_validates(body):
         said = ("invalid", error.detail)
 
     assert said == _serializer_says(body)
+
+
+IDS = [f"p-{n}" for n in range(200)]
+LOOKUP_BODIES = [
+    {"product_ids": IDS},
+    {"product_ids": ["p-1", "p-1"], "other": 1},
+    {"product_ids": [*IDS, "p-200"]},
+    {"product_ids": []},
+    {"product_ids": ["ok", "two\nlines"]},
+    {"product_ids": ["ok", "ok\n"]},
+    {"product_ids": ["ok", ""]},
+    {"product_ids": ["ok", 7]},
+    {"product_ids": ["x" * 65]},
+    {"product_ids": "p-1"},
+    {"product_ids": {"p-1": 1}},
+    {"product_ids": None},
+    {},
+    [],
+]
+
+
+def _lookup_serializer_says(body):
+    serializer = FavoriteLookupSerializer(data=body)
+    if serializer.is_valid():
+        return ("valid", serializer.validated_data["product_ids"])
+    return ("invalid", serializer.errors)
+
+
+@pytest.mark.parametrize("body", LOOKUP_BODIES, ids=lambda body: repr(body)[:40])
+def test_a_lookups_ids_are_what_the_serializer_validates(body):
+    try:
+        said = ("valid", FavoriteLookupSerializer.validated_product_ids(body))
+    except ValidationError as error:
+        said = ("invalid", error.detail)
+
+    assert said == _lookup_serializer_says(body)
