@@ -1,7 +1,7 @@
 """The catalog service module's public interface.
 
 Everything outside `catalog/` talks to the product catalog only through these
-names: `product_get`, `product_page`, `catalog_status`, the frozen `Product`
+names: `product_get`, `product_at_hand`, `product_page`, `catalog_status`, the frozen `Product`
 and `ProductPage`, the id rule and the errors (defined in `catalog.domain`,
 re-exported here). Which catalog answers is settings' business, read at every
 call: the bundled demo catalog in-process when `CATALOG_URL` is empty, else the
@@ -40,6 +40,7 @@ __all__ = [
     "ProductNotFound",
     "ProductPage",
     "catalog_status",
+    "product_at_hand",
     "product_get",
     "product_id_validate",
     "product_page",

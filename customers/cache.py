@@ -17,7 +17,8 @@ Beside each customer the cache keeps its data version: a random token that
 stands for the current state of what the customer owns (its favorites), the
 basis of their ETags. It is read in the same round trip as the customer, made
 by the first read that finds none, and retired by every write path
-(`customer_data_changed`), at the write and again when its transaction commits.
+(`customer_data_changed`) once its change has committed (inside a transaction: at
+the write, for reads within it, and again when it commits).
 A request reads it before it reads any row, so an ETag is never newer than its
 data. While the cache cannot be reached there is no version, hence no ETag;
 one that could not be retired expires after `ETAG_VERSION_TTL` seconds.
@@ -102,7 +103,8 @@ def customer_data_version(*, customer: Customer) -> str | None:
 
 
 def customer_data_changed(*, customer_ids: Iterable[int]) -> None:
-    """Retire these customers' data versions, now and when the transaction commits."""
+    """Retire these customers' data versions, now and, inside a transaction, again when
+    it commits. A write outside one calls it once its change has committed."""
     keys = [VERSION_KEY.format(customer_id) for customer_id in set(customer_ids)]
     if not keys:
         return

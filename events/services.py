@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from events import webhooks
 from events.metrics import (
@@ -91,12 +90,12 @@ OUTBOX_VALUES = "%s, %s, %s, %s, %s, %s"
 
 
 def outbox_params(*, type: EventType, customer_id: int | None, data: dict) -> list:
-    """`OUTBOX_VALUES`' parameters for one event (PostgreSQL's)."""
+    """`OUTBOX_VALUES`' parameters for one event, as the ORM would send them."""
     return [
         uuid.uuid4(),
         type.value,
         customer_id,
-        Jsonb(data),
+        Event._meta.get_field("data").get_db_prep_save(data, connection),
         timezone.now(),
         REQUEST_ID.get() or "",
     ]
@@ -148,15 +147,24 @@ class EventDispatchQueue:
             return
         with self._lock:
             self._ids += ids
-            if not self._pending:
-                self._pending = True
+            if self._pending:
+                return
+            try:
                 if self._sender is None:
                     self._sender = ThreadPoolExecutor(1, thread_name_prefix="events-dispatch")
                 self._sender.submit(self._flush_after, window)
+            except RuntimeError as exc:  # the interpreter is exiting; no thread starts
+                logger.warning("Events left to the sweeper, not sent: %s", exc)
+                self._ids = []
+                return
+            self._pending = True
 
     def _flush_after(self, window: float) -> None:
         time.sleep(window)
-        self.flush()
+        try:
+            self.flush()
+        except Exception:  # publish() logs the broker's refusals; anything else is a bug
+            logger.exception("Sending the events' dispatch task failed")
 
     def flush(self) -> None:
         """Send what is queued now, as one task."""

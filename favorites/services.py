@@ -156,9 +156,11 @@ def favorite_add(
     )
     event = {"product_id": product_id, "title": favorite.title, "price": money(favorite.price)}
     # The customer's row, locked for the transaction, makes concurrent adds to one list
-    # count one at a time, so none can take it past the limit nor add a product twice, and
-    # a customer deleted meanwhile is found gone instead of failing the insert's foreign
-    # key. The unique constraint is the last word on a duplicate.
+    # count one at a time, so none can take it past the limit nor add a product twice (the
+    # statement after the lock sees every add committed before it: a check, then an insert,
+    # that nothing can come between), and a customer deleted meanwhile is found gone
+    # instead of failing the insert's foreign key. The unique constraint is still the last
+    # word on a duplicate, for a writer that takes no lock.
     try:
         with transaction.atomic():
             if not rows(_lock_customer(connection.vendor), [customer.pk]):

@@ -20,6 +20,7 @@ formatter and filters as the service's.
 
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -51,36 +52,77 @@ def access_flush_seconds(environ=os.environ) -> float:
     return seconds
 
 
-class BufferedStreamHandler(logging.StreamHandler):
-    """A stream handler that leaves its lines in the stream's buffer, which a thread of
-    the process's flushes every `interval` seconds (and the stream itself when it fills,
-    and logging's shutdown when the process exits: a worker stopped by SIGTERM writes
-    every line; one killed outright loses at most `interval` seconds of them).
+# A pipe takes a write of up to PIPE_BUF bytes (4 KiB on Linux) whole: written in whole lines,
+# no more than that at a time, the workers' lines on one standard output never interleave.
+CHUNK_BYTES = 4096
 
-    The thread starts with the first line a process writes, so each gunicorn worker has
-    its own (a thread does not survive the fork)."""
+
+class BufferedStreamHandler(logging.StreamHandler):
+    """A stream handler that keeps its lines and writes them together: every `interval`
+    seconds from a thread of the process's, at once when CHUNK_BYTES are waiting, and when
+    logging shuts down as the process exits (a worker stopped by SIGTERM writes every
+    line; one killed outright loses at most `interval` seconds of them).
+
+    Its own buffer, not the stream's: standard output writes each line through at once
+    under PYTHONUNBUFFERED, which the image sets. The thread starts with the first line a
+    process writes, so each gunicorn worker has its own; a forked child starts with none
+    of its parent's lines."""
 
     def __init__(self, stream, interval: float):
         super().__init__(stream)
         self.interval = interval
-        self._flushing_in: int | None = None  # the pid whose thread flushes
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lines: list[bytes] = []
+        self._size = 0
+        self._flushing = False
 
     def emit(self, record):
-        # StreamHandler's, without its flush; called with the handler's lock held.
+        # Called with the handler's lock held, as flush() takes it.
         try:
-            self.stream.write(self.format(record) + self.terminator)
+            line = (self.format(record) + self.terminator).encode()
+            self._lines.append(line)
+            self._size += len(line)
+            if self._size >= CHUNK_BYTES:
+                self._write()
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
-        if self._flushing_in != os.getpid():
-            self._flushing_in = os.getpid()
+        if not self._flushing:
+            self._flushing = True
             threading.Thread(target=self._flush_every, name="access-log", daemon=True).start()
+
+    def flush(self):
+        with self.lock:  # made by Handler.__init__
+            self._write()
+
+    def _write(self) -> None:
+        lines, self._lines, self._size = self._lines, [], 0
+        chunk: list[bytes] = []
+        size = 0
+        for line in lines:
+            if chunk and size + len(line) > CHUNK_BYTES:
+                self._send(chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            self._send(chunk)
+
+    def _send(self, chunk: list[bytes]) -> None:
+        self.stream.write(b"".join(chunk).decode())
+        self.stream.flush()
 
     def _flush_every(self) -> None:
         while True:
             time.sleep(self.interval)
-            self.flush()
+            try:
+                self.flush()
+            except Exception as error:  # a closed or broken stream; the lines are gone
+                sys.stderr.write(f"Writing access lines failed: {error!r}\n")
 
 
 class Logger(glogging.Logger):

@@ -137,7 +137,7 @@ def test_successive_windows_are_sent_by_one_thread_of_their_own(settings):
     done = threading.Event()
 
     def publish(task, *, args):
-        senders.append(threading.get_ident())
+        senders.append(threading.current_thread())
         done.set()
         return True
 
@@ -150,8 +150,8 @@ def test_successive_windows_are_sent_by_one_thread_of_their_own(settings):
             assert done.wait(2)
 
     assert len(senders) == 2
-    assert len(set(senders)) == 1
-    assert threading.get_ident() not in senders
+    assert senders[0] is senders[1]  # the same thread, not another that reused its id
+    assert senders[0] is not threading.current_thread()
 
 
 def test_a_process_that_exits_sends_what_it_holds_first():

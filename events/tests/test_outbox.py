@@ -13,6 +13,7 @@ from catalog.testing import luizalabs_product, luizalabs_url
 from customers.services import customer_delete
 from customers.tests.factories import PASSWORD, CustomerFactory, StaffFactory
 from events.models import Event, EventType
+from events.services import OUTBOX_COLUMNS, OUTBOX_VALUES, outbox_params
 from favorites.models import Favorite
 from favorites.services import (
     FavoriteAlreadyExists,
@@ -395,3 +396,14 @@ def test_refreshing_one_favorite_announces_its_drop_and_only_its_own(
     [dropped] = events()
     assert (dropped.type, dropped.customer_id) == ("favorite.price_dropped", mine.customer_id)
     assert dropped.data["drop_percent"] == "20.00"
+
+
+def test_the_one_statement_writes_fill_every_column_of_an_event_but_its_dispatch():
+    """favorites/services.py writes an event beside its change by these columns: a field
+    added to Event must be added to them (and to `outbox_params`) too."""
+    written = {name.strip('"') for name in OUTBOX_COLUMNS.split(", ")}
+    fields = {f.column for f in Event._meta.concrete_fields if not f.primary_key}
+
+    assert written == fields - {"dispatched_at"}
+    assert OUTBOX_VALUES.count("%s") == len(written)
+    assert len(outbox_params(type=EventType.FAVORITE_ADDED, customer_id=1, data={})) == len(written)

@@ -16,6 +16,7 @@ from catalog.products import product_get
 from catalog.testing import PRODUCT_ID, luizalabs_product, luizalabs_url
 from favorites_project import logs
 from favorites_project.gunicorn_logging import (
+    CHUNK_BYTES,
     BufferedStreamHandler,
     access_flush_seconds,
     log_format,
@@ -265,18 +266,22 @@ def test_gunicorn_chooses_the_log_format_as_the_settings_do(env, chosen):
     assert log_format(env) == chosen
 
 
-class _Recording(io.RawIOBase):
-    """A raw stream that keeps what reaches it."""
+class _Recording(io.TextIOBase):
+    """A text stream that writes through at once (standard output under
+    PYTHONUNBUFFERED) and keeps each write."""
 
     def __init__(self):
-        self.written = b""
+        self.writes: list[str] = []
 
     def writable(self):
         return True
 
-    def write(self, data):
-        self.written += bytes(data)
-        return len(data)
+    def write(self, text):
+        self.writes.append(text)
+        return len(text)
+
+    def lines(self) -> list[str]:
+        return "".join(self.writes).splitlines()
 
 
 def _access_logger(handler: logging.Handler) -> logging.Logger:
@@ -287,21 +292,37 @@ def _access_logger(handler: logging.Handler) -> logging.Logger:
 
 
 def test_buffered_access_lines_reach_the_stream_within_the_interval_not_one_write_each():
-    raw = _Recording()
-    handler = BufferedStreamHandler(io.TextIOWrapper(io.BufferedWriter(raw)), interval=1.0)
+    stream = _Recording()
+    handler = BufferedStreamHandler(stream, interval=1.0)
     logger = _access_logger(handler)
 
     for n in range(3):
         logger.info("GET /api/v1/ 200 %s", n)
-    assert raw.written == b""  # in the buffer, until its thread flushes it
+    assert stream.writes == []  # kept, until its thread writes them
 
     deadline = time.monotonic() + 10
-    while raw.written.count(b"\n") < 3 and time.monotonic() < deadline:
+    while len(stream.lines()) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert raw.written.decode().splitlines() == [f"GET /api/v1/ 200 {n}" for n in range(3)]
+    assert stream.lines() == [f"GET /api/v1/ 200 {n}" for n in range(3)]
+    assert len(stream.writes) == 1  # together
     logger.info("GET /api/v1/ 200 3")
     handler.flush()  # what logging's shutdown does as the process exits
-    assert raw.written.decode().splitlines()[-1] == "GET /api/v1/ 200 3"
+    assert stream.lines()[-1] == "GET /api/v1/ 200 3"
+
+
+def test_buffered_access_lines_go_in_whole_lines_of_at_most_a_pipes_atomic_write():
+    stream = _Recording()
+    handler = BufferedStreamHandler(stream, interval=60)
+    logger = _access_logger(handler)
+    sent = [f"GET /{n:03d} " + "x" * (n * 7 % 500) for n in range(100)]
+
+    for line in sent:
+        logger.info(line)
+    handler.flush()
+
+    assert stream.lines() == sent
+    assert all(len(w.encode()) <= CHUNK_BYTES and w.endswith("\n") for w in stream.writes)
+    assert len(stream.writes) < len(sent) / 5
 
 
 @pytest.mark.parametrize(("flush", "buffered"), [(None, True), ("0.2", True), ("0", False)])
