@@ -18,6 +18,7 @@ gunicorn's own messages (workers booting, a worker timing out) go through the sa
 formatter and filters as the service's.
 """
 
+import atexit
 import logging
 import os
 import sys
@@ -60,8 +61,8 @@ CHUNK_BYTES = 4096
 class BufferedStreamHandler(logging.StreamHandler):
     """A stream handler that keeps its lines and writes them together: every `interval`
     seconds from a thread of the process's, at once when CHUNK_BYTES are waiting, and when
-    logging shuts down as the process exits (a worker stopped by SIGTERM writes every
-    line; one killed outright loses at most `interval` seconds of them).
+    the process exits (a worker stopped by SIGTERM writes every line; one killed outright
+    loses at most `interval` seconds of them).
 
     Its own buffer, not the stream's: standard output writes each line through at once
     under PYTHONUNBUFFERED, which the image sets. The thread starts with the first line a
@@ -73,6 +74,9 @@ class BufferedStreamHandler(logging.StreamHandler):
         self.interval = interval
         self._forget()
         os.register_at_fork(after_in_child=self._forget)
+        # At exit, by itself: logging's shutdown flushes only the handlers made since the
+        # last dictConfig, and Django's settings run one after gunicorn makes this.
+        atexit.register(self.flush)
 
     def _forget(self) -> None:
         self._lines: list[bytes] = []

@@ -306,7 +306,7 @@ def test_buffered_access_lines_reach_the_stream_within_the_interval_not_one_writ
     assert stream.lines() == [f"GET /api/v1/ 200 {n}" for n in range(3)]
     assert len(stream.writes) == 1  # together
     logger.info("GET /api/v1/ 200 3")
-    handler.flush()  # what logging's shutdown does as the process exits
+    handler.flush()  # what the process does as it exits
     assert stream.lines()[-1] == "GET /api/v1/ 200 3"
 
 
