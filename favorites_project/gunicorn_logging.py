@@ -139,9 +139,9 @@ class Logger(glogging.Logger):
             handler.addFilter(logs.RedactingFilter())
         # The access line's free text (path, query, user agent) is redacted by `access`:
         # the general filter would cost more than the rest of the line.
+        interval = access_flush_seconds()
         for handler in list(self.access_log.handlers):
             handler.setFormatter(formatter)
-            interval = access_flush_seconds()
             if type(handler) is logging.StreamHandler and interval > 0:
                 buffered = BufferedStreamHandler(handler.stream, interval)
                 buffered.setFormatter(formatter)

@@ -20,19 +20,22 @@ from favorites_project.celery import app
 
 @pytest.fixture
 def sent():
-    """The id lists of the `events.dispatch` tasks sent (never to a broker), with a
-    brokered (not eager) app for the while."""
+    """The id lists of the `events.dispatch` tasks sent (never to a broker), the thread
+    that sent each, and an event set at each send, with a brokered (not eager) app for the
+    while."""
     calls: list[list[int]] = []
+    senders: list[threading.Thread] = []
     done = threading.Event()
 
     def publish(task, *, args):
         assert task.name == "events.dispatch"
         calls.append(args[0])
+        senders.append(threading.current_thread())
         done.set()
         return True
 
     with mock.patch("events.services.publish", side_effect=publish), eager(False):
-        yield calls, done
+        yield calls, senders, done
 
 
 @contextmanager
@@ -46,7 +49,7 @@ def eager(value: bool):
 
 
 def test_commits_within_the_window_go_as_one_task(settings, sent):
-    calls, done = sent
+    calls, _, done = sent
     settings.EVENTS_DISPATCH_WINDOW = 1.0  # long enough that a loaded machine stays inside it
     queue = EventDispatchQueue()
 
@@ -60,7 +63,7 @@ def test_commits_within_the_window_go_as_one_task(settings, sent):
 
 
 def test_a_commit_after_a_window_closed_opens_another(settings, sent):
-    calls, done = sent
+    calls, _, done = sent
     settings.EVENTS_DISPATCH_WINDOW = 0.05
     queue = EventDispatchQueue()
 
@@ -74,7 +77,7 @@ def test_a_commit_after_a_window_closed_opens_another(settings, sent):
 
 
 def test_flush_sends_what_is_queued_at_once_and_only_once(settings, sent):
-    calls, _ = sent
+    calls, _, _ = sent
     settings.EVENTS_DISPATCH_WINDOW = 0.1
     queue = EventDispatchQueue()
     queue.add([7, 8])
@@ -86,7 +89,7 @@ def test_flush_sends_what_is_queued_at_once_and_only_once(settings, sent):
 
 
 def test_a_window_of_zero_sends_a_task_per_commit(settings, sent):
-    calls, _ = sent
+    calls, _, _ = sent
     settings.EVENTS_DISPATCH_WINDOW = 0
 
     queue = EventDispatchQueue()
@@ -97,7 +100,7 @@ def test_a_window_of_zero_sends_a_task_per_commit(settings, sent):
 
 
 def test_eager_tasks_run_at_each_commit(settings, sent):
-    calls, _ = sent
+    calls, _, _ = sent
     settings.EVENTS_DISPATCH_WINDOW = 10
 
     with eager(True):
@@ -107,7 +110,7 @@ def test_eager_tasks_run_at_each_commit(settings, sent):
 
 
 def test_a_forked_worker_starts_with_nothing_queued(settings, sent):
-    calls, _ = sent
+    calls, _, _ = sent
     settings.EVENTS_DISPATCH_WINDOW = 5
     DISPATCH_QUEUE.add([1])  # queued in the parent, its send pending
 
@@ -132,24 +135,17 @@ def test_an_event_committed_while_the_broker_is_down_is_left_to_the_sweeper():
     assert Event.objects.get().dispatched_at is None
 
 
-def test_successive_windows_are_sent_by_one_thread_of_their_own(settings):
-    senders = []
-    done = threading.Event()
-
-    def publish(task, *, args):
-        senders.append(threading.current_thread())
-        done.set()
-        return True
-
+def test_successive_windows_are_sent_by_one_thread_of_their_own(settings, sent):
+    calls, senders, done = sent
     settings.EVENTS_DISPATCH_WINDOW = 0.05
     queue = EventDispatchQueue()
-    with mock.patch("events.services.publish", side_effect=publish), eager(False):
-        for ids in ([1], [2]):
-            done.clear()
-            queue.add(ids)
-            assert done.wait(2)
 
-    assert len(senders) == 2
+    for ids in ([1], [2]):
+        done.clear()
+        queue.add(ids)
+        assert done.wait(2)
+
+    assert calls == [[1], [2]]
     assert senders[0] is senders[1]  # the same thread, not another that reused its id
     assert senders[0] is not threading.current_thread()
 

@@ -25,21 +25,28 @@ BODIES = [
 ]
 
 
-def _serializer_says(body):
-    serializer = FavoriteCreateSerializer(data=body)
+def _judged(serializer_class, field: str, shortcut, body) -> tuple[tuple, tuple]:
+    """(the shortcut's answer, the serializer's), each ("valid", value) or ("invalid", errors)."""
+    try:
+        said = ("valid", shortcut(body))
+    except ValidationError as error:
+        said = ("invalid", error.detail)
+    serializer = serializer_class(data=body)
     if serializer.is_valid():
-        return ("valid", serializer.validated_data["product_id"])
-    return ("invalid", serializer.errors)
+        return said, ("valid", serializer.validated_data[field])
+    return said, ("invalid", serializer.errors)
 
 
 @pytest.mark.parametrize("body", BODIES, ids=repr)
 def test_an_adds_product_id_is_what_the_serializer_validates(body):
-    try:
-        said = ("valid", FavoriteCreateSerializer.validated_product_id(body))
-    except ValidationError as error:
-        said = ("invalid", error.detail)
+    said, expected = _judged(
+        FavoriteCreateSerializer,
+        "product_id",
+        FavoriteCreateSerializer.validated_product_id,
+        body,
+    )
 
-    assert said == _serializer_says(body)
+    assert said == expected
 
 
 IDS = [f"p-{n}" for n in range(200)]
@@ -61,18 +68,13 @@ LOOKUP_BODIES = [
 ]
 
 
-def _lookup_serializer_says(body):
-    serializer = FavoriteLookupSerializer(data=body)
-    if serializer.is_valid():
-        return ("valid", serializer.validated_data["product_ids"])
-    return ("invalid", serializer.errors)
-
-
 @pytest.mark.parametrize("body", LOOKUP_BODIES, ids=lambda body: repr(body)[:40])
 def test_a_lookups_ids_are_what_the_serializer_validates(body):
-    try:
-        said = ("valid", FavoriteLookupSerializer.validated_product_ids(body))
-    except ValidationError as error:
-        said = ("invalid", error.detail)
+    said, expected = _judged(
+        FavoriteLookupSerializer,
+        "product_ids",
+        FavoriteLookupSerializer.validated_product_ids,
+        body,
+    )
 
-    assert said == _lookup_serializer_says(body)
+    assert said == expected
