@@ -62,6 +62,14 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
+def worker_exit(server, worker):
+    """A worker gone: its slot free (`child_exit` does too; this also covers a worker the
+    master found gone when it came to stop it)."""
+    from favorites_project import gunicorn_worker  # loaded by now, as the worker class
+
+    gunicorn_worker.slot_free(worker)
+
+
 def pre_fork(server, worker):
     """The worker's slot among the workers' connection counts. And what the master loaded
     lives as long as every worker: freeze it (Python's advice for fork without exec), so the
