@@ -279,7 +279,8 @@ class CustomerViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request, pk):
         customer = self.get_object()
-        serializer = CustomerDeleteSerializer(data=request.data or {})
+        # No body is no fields; a body that is not an object (`false`, `[]`) is a 400.
+        serializer = CustomerDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer_delete(customer=customer, actor=request.user, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

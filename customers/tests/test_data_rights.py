@@ -169,6 +169,19 @@ def test_deleting_oneself_needs_the_current_password_and_changes_nothing_without
     assert Favorite.objects.filter(customer=ana).count() == 1
 
 
+@pytest.mark.parametrize("body", ["false", "null", "0", '""', "[]", '["x"]'])
+def test_a_delete_whose_body_is_not_an_object_is_refused_and_erases_nothing(
+    auth_client, staff_member, ana, body
+):
+    """Staff need no password, so only the body's shape stands between it and the erasure."""
+    response = auth_client(staff_member).delete(
+        f"{API}/customers/{ana.pk}/", body, content_type="application/json"
+    )
+
+    assert_problem(response, 400, "validation_error")
+    assert Customer.objects.filter(pk=ana.pk).exists()
+
+
 def test_staff_erase_a_customer_without_its_password(auth_client, staff_member, ana):
     FavoriteFactory(customer=ana)
     RefreshToken.for_user(ana)
