@@ -1,6 +1,6 @@
 import functools
 import re
-from typing import get_args
+from typing import Any, get_args
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -76,17 +76,27 @@ class FavoriteCreateSerializer(serializers.Serializer):
     def validated_product_id(cls, data) -> str:
         """The validated `product_id` of an add's body; the serializer's 400 otherwise.
 
-        A body that is plainly valid (a product id by the catalog's rule, which has no
-        whitespace to trim) is taken as it is: a serializer built for each add cost a
-        twentieth of its CPU. Anything else is the serializer's to judge and answer.
+        A plainly valid id (by the catalog's rule, which has no whitespace to trim) is taken
+        as it is: a serializer built for each add cost a twentieth of its CPU.
         """
-        if isinstance(data, dict):
-            value = data.get("product_id")
-            if type(value) is str and PRODUCT_ID_PATTERN.fullmatch(value):
-                return value
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data["product_id"]
+        return _validated(
+            cls,
+            data,
+            "product_id",
+            lambda value: type(value) is str and bool(PRODUCT_ID_PATTERN.fullmatch(value)),
+        )
+
+
+def _validated(serializer_class, data, name: str, plainly_valid) -> Any:
+    """The body's field `name`, taken as it is when `plainly_valid(value)`; anything else
+    (a body that is not an object included) is the serializer's to judge and answer."""
+    if isinstance(data, dict):
+        value = data.get(name)
+        if plainly_valid(value):
+            return value
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data[name]
 
 
 # Product ids, one per line, each by the catalog's rule (which has no line break).
@@ -166,13 +176,14 @@ class FavoriteLookupSerializer(serializers.Serializer):
         they are, which the serializer would do at twice the CPU (it copies its field for
         each request); anything else is the serializer's to judge and answer.
         """
-        if isinstance(data, dict):
-            ids = data.get("product_ids")
-            if type(ids) is list and len(ids) <= LOOKUP_MAX_IDS and _product_ids_valid(ids):
-                return ids
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data["product_ids"]
+        return _validated(
+            cls,
+            data,
+            "product_ids",
+            lambda ids: (
+                type(ids) is list and len(ids) <= LOOKUP_MAX_IDS and _product_ids_valid(ids)
+            ),
+        )
 
 
 class FavoriteLookupEntrySerializer(serializers.Serializer):

@@ -88,7 +88,7 @@ class FairShareWorker(ThreadWorker):
             self.holding_back = False
             return limit
         _held[self.slot] = self.nr_conns
-        share = min(limit, fair_share(_held))
+        share = min(limit, fair_share(_held[:]))  # a list: a third of the CPU
         self.holding_back = share <= self.nr_conns < limit
         return share
 

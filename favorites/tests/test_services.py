@@ -168,7 +168,7 @@ def test_an_add_with_the_answer_cached_is_two_statements_and_a_remove_one(
     # After each, only the events' dispatch, run at once by the tests' eager Celery.
     assert [q["sql"].split()[0] for q in added][:4] == ["BEGIN", "SELECT", "WITH", "COMMIT"]
     assert [q["sql"].split()[0] for q in removed][:1] == ["WITH"]
-    dispatch = [q["sql"] for q in [*added][4:] + [*removed][1:]]
+    dispatch = [q["sql"] for q in added.captured_queries[4:] + removed.captured_queries[1:]]
     assert dispatch
     assert not any("favorites_favorite" in sql for sql in dispatch)
     assert not Favorite.objects.filter(pk=favorite.pk).exists()
