@@ -82,9 +82,18 @@ def test_a_product_the_catalog_does_not_have_is_not_added(customer, catalog_http
     assert len(catalog_http.calls) == 1
 
 
+@pytest.mark.parametrize(
+    "transaction",
+    [
+        pytest.param(False, id="in the caller's transaction"),
+        pytest.param(True, id="alone", marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
 def test_a_customer_deleted_while_the_catalog_answers_is_a_404_and_nothing_is_written(
-    customer, catalog_http
+    customer, catalog_http, transaction
 ):
+    """Alone, the add's query commits by itself and its commit fails the new row's
+    foreign key; inside a transaction, the add's savepoint takes the row back."""
     def product(request):
         Customer.objects.filter(pk=customer.pk).delete()  # another request erased it
         return 200, {}, json.dumps(luizalabs_product(PRODUCT_ID))
@@ -154,7 +163,7 @@ def test_with_the_answer_cached_a_full_list_is_refused_and_nothing_is_written(
 
 
 @pytest.mark.django_db(transaction=True)  # the add's own transaction, not a savepoint
-def test_an_add_with_the_answer_cached_is_two_statements_and_a_remove_one(
+def test_an_add_with_the_answer_cached_is_one_query_and_a_remove_one(
     customer, other_customer, catalog_http
 ):
     _cached(catalog_http, other_customer)
@@ -164,12 +173,16 @@ def test_an_add_with_the_answer_cached_is_two_statements_and_a_remove_one(
     with CaptureQueriesContext(connection) as removed:
         favorite_remove(customer=customer, product_id=PRODUCT_ID)
 
-    # The customer's lock; the checks, the row and its event. Then the row and its event.
-    # After each, only the events' dispatch, run at once by the tests' eager Celery.
-    assert [q["sql"].split()[0] for q in added][:4] == ["BEGIN", "SELECT", "WITH", "COMMIT"]
+    # One round trip each, no BEGIN or COMMIT of their own: the customer's lock, then the
+    # checks, the row and its event, sent together; then the row and its event. After
+    # each, only the events' dispatch, run at once by the tests' eager Celery.
+    lock, add = added.captured_queries[0]["sql"].split("; ")
+    assert lock.startswith("SELECT 1 FROM") and lock.endswith("FOR NO KEY UPDATE")
+    assert add.startswith("WITH list AS")
     assert [q["sql"].split()[0] for q in removed][:1] == ["WITH"]
-    dispatch = [q["sql"] for q in added.captured_queries[4:] + removed.captured_queries[1:]]
+    dispatch = [q["sql"] for q in added.captured_queries[1:] + removed.captured_queries[1:]]
     assert dispatch
+    assert dispatch[0] == "BEGIN"  # the dispatch's transaction, the add's was its own
     assert not any("favorites_favorite" in sql for sql in dispatch)
     assert not Favorite.objects.filter(pk=favorite.pk).exists()
     events = Event.objects.filter(customer_id=customer.pk).order_by("pk")
