@@ -1,8 +1,8 @@
 """Writes to favorites: adding, removing, and refreshing the product snapshots."""
 
 import functools
-from contextlib import nullcontext
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal

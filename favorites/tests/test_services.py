@@ -177,7 +177,8 @@ def test_an_add_with_the_answer_cached_is_one_query_and_a_remove_one(
     # checks, the row and its event, sent together; then the row and its event. After
     # each, only the events' dispatch, run at once by the tests' eager Celery.
     lock, add = added.captured_queries[0]["sql"].split("; ")
-    assert lock.startswith("SELECT 1 FROM") and lock.endswith("FOR NO KEY UPDATE")
+    assert lock.startswith("SELECT 1 FROM")
+    assert lock.endswith("FOR NO KEY UPDATE")
     assert add.startswith("WITH list AS")
     assert [q["sql"].split()[0] for q in removed][:1] == ["WITH"]
     dispatch = [q["sql"] for q in added.captured_queries[1:] + removed.captured_queries[1:]]
