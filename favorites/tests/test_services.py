@@ -94,6 +94,7 @@ def test_a_customer_deleted_while_the_catalog_answers_is_a_404_and_nothing_is_wr
 ):
     """Alone, the add's query commits by itself and its commit fails the new row's
     foreign key; inside a transaction, the add's savepoint takes the row back."""
+
     def product(request):
         Customer.objects.filter(pk=customer.pk).delete()  # another request erased it
         return 200, {}, json.dumps(luizalabs_product(PRODUCT_ID))
