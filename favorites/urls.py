@@ -5,10 +5,10 @@ from favorites import views
 
 CUSTOMER = r"customers/(?P<customer_id>[0-9]+|me)/favorites/"
 
-favorite_list = views.own_list_lane(
-    views.FavoriteViewSet.as_view({"get": "list", "post": "create"})
+favorite_list = views.own_lane(views.FavoriteViewSet.as_view({"get": "list", "post": "create"}))
+favorite_detail = views.own_lane(
+    views.FavoriteViewSet.as_view({"get": "retrieve", "delete": "destroy"})
 )
-favorite_detail = views.FavoriteViewSet.as_view({"get": "retrieve", "delete": "destroy"})
 favorite_lookup = views.FavoriteViewSet.as_view({"post": "lookup"})
 favorite_batch = views.FavoriteViewSet.as_view({"post": "batch"})
 favorite_refresh = views.FavoriteViewSet.as_view({"post": "refresh"})

@@ -1,10 +1,11 @@
 import functools
+import io
 import json
 import zlib
 from typing import cast
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -42,7 +43,10 @@ from favorites.serializers import (
     favorite_data,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
+from favorites_project.errors import DomainError
+from favorites_project.exceptions import PROBLEM_CONTENT_TYPE, exception_handler
 from favorites_project.negotiation import takes
+from favorites_project.parsers import JSONParser
 from favorites_project.pagination import PageNumberPagination
 from favorites_project.renderers import JSONRenderer, dumps
 from favorites_project.schema import problem
@@ -451,7 +455,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
 def favorite_list_response(request, customer: Customer) -> HttpResponse:
     """The list action's whole answer: a page of the customer's favorites, or a 304.
 
-    `request` is Django's or DRF's (the viewset's `list` and `own_list_lane` both answer
+    `request` is Django's or DRF's (the viewset's `list` and `own_lane` both answer
     with this); a bad parameter raises DRF's exceptions, for the viewset to answer.
     """
     params = request.GET
@@ -514,40 +518,128 @@ def private(response: HttpResponse, etag: str | None) -> HttpResponse:
     return response
 
 
-def own_list_lane(view):
-    """The favorites list URL's view, answering its commonest request itself.
+def own_lane(view):
+    """A favorites URL's view, answering its commonest requests itself.
 
-    Listing is the service's hot path, and nearly every list is a customer reading its own
-    with a valid token. DRF's dispatch around that (its request wrapper, content
+    Nearly every request is a customer with a valid token reading its own list, adding to
+    it or removing from it, and DRF's dispatch around that (its request wrapper, content
     negotiation, permission and throttle checks, rendering) was a fifth of the list's CPU
-    under gunicorn (docs/performance.md), so such a GET is answered here: the same
-    authentication class, the same `favorite_list_response`, the headers the viewset
-    adds. Anything else goes to `view`, the viewset, unchanged: another method, no token
-    or a refused one, a staff member's or anybody else's list, an `Accept` or `?format=`
-    to negotiate, a bad parameter (the viewset answers each error the one way every
-    error is answered; the lane has nothing to undo, as a list writes nothing). A
-    database outage met in the lane is not retried there: the problem-details
-    middleware answers it with the same 503 and `Retry-After` as the viewset would.
+    and a tenth of a write's under gunicorn (docs/performance.md). So such a request is
+    answered here, by what the viewset's action does: the same authentication class, body
+    parser, validation, service or page function, error handler, and the headers the
+    viewset adds (`LANES`).
+
+    Anything else goes to `view`, the viewset, unchanged, before anything is done: another
+    method, no token or a refused one, a staff member's or anybody else's list, an `Accept`
+    or `?format=` to negotiate, an `Idempotency-Key`, a body that is not a small JSON
+    object with a plainly valid id, a bad list parameter. A refusal by the service (a
+    duplicate, a full list, a product the catalog lacks, one not in the list) is answered
+    by the viewset's error handler; a database outage met in the lane, by the
+    problem-details middleware, with the same 503 and `Retry-After` as the viewset's.
     """
     methods = {*view.actions, "options"} | ({"head"} if "get" in view.actions else set())
     allow = ", ".join(m.upper() for m in FavoriteViewSet.http_method_names if m in methods)
+    lanes = {
+        method: LANES[method, action]
+        for method, action in view.actions.items()
+        if (method, action) in LANES
+    }
 
     @functools.wraps(view)  # and the viewset's attributes, for the schema and CSRF
-    def lane(request, customer_id):
-        if request.method != "GET" or not takes(request, JSONRenderer.media_type):
-            return view(request, customer_id=customer_id)
-        try:
-            authenticated = JWTAuthentication().authenticate(request)
-        except APIException:
-            authenticated = None
-        if authenticated is None or customer_id not in (ME, str(authenticated[0].pk)):
-            return view(request, customer_id=customer_id)
-        request.user = customer = authenticated[0]
-        try:
-            response = favorite_list_response(request, customer)
-        except APIException:
-            return view(request, customer_id=customer_id)
+    def lane(request, customer_id, **kwargs):
+        handler = lanes.get(request.method.lower())
+        if handler is None or not takes(request, JSONRenderer.media_type):
+            return view(request, customer_id=customer_id, **kwargs)
+        response = handler(request, customer_id, **kwargs)
+        if response is None:
+            return view(request, customer_id=customer_id, **kwargs)
         response["Allow"] = allow
         return response
 
     return lane
+
+
+def _caller_itself(request, customer_id: str) -> Customer | None:
+    """The caller, when its token is good and `customer_id` names it (its id or `me`)."""
+    try:
+        authenticated = JWTAuthentication().authenticate(request)
+    except APIException:
+        return None
+    if authenticated is None or customer_id not in (ME, str(authenticated[0].pk)):
+        return None
+    request.user = authenticated[0]
+    return authenticated[0]
+
+
+def _refused(request, error: Exception) -> HttpResponse:
+    """A service's refusal as the viewset answers it: its error handler's problem."""
+    problem = exception_handler(error, {"request": request})
+    response = HttpResponse(
+        dumps(problem.data), status=problem.status_code, content_type=PROBLEM_CONTENT_TYPE
+    )
+    for name, value in problem.items():  # its own headers (Retry-After); its type is set above
+        if name != "Content-Type":
+            response[name] = value
+    return response
+
+
+def _list_in_lane(request, customer_id: str) -> HttpResponse | None:
+    customer = _caller_itself(request, customer_id)
+    if customer is None:
+        return None
+    try:
+        return favorite_list_response(request, customer)
+    except APIException:  # a bad parameter: the list writes nothing, the viewset answers
+        return None
+
+
+# The largest body the lane parses: an add's is about 60 bytes (an id of at most 64
+# characters). Anything longer is the viewset's, whose parser bounds it.
+LANE_BODY_MAX = 1024
+
+
+def _add_in_lane(request, customer_id: str) -> HttpResponse | None:
+    meta = request.META
+    if (
+        "HTTP_IDEMPOTENCY_KEY" in meta
+        or meta.get("CONTENT_TYPE") != JSONParser.media_type
+        or not meta.get("CONTENT_LENGTH", "").isdigit()
+        or int(meta["CONTENT_LENGTH"]) > LANE_BODY_MAX
+    ):
+        return None
+    customer = _caller_itself(request, customer_id)
+    if customer is None:
+        return None
+    try:
+        # Read through Django's request, which keeps the body for the viewset.
+        data = JSONParser().parse(io.BytesIO(request.body), None, {"request": request})
+        product_id = FavoriteCreateSerializer.validated_product_id(data)
+    except APIException:
+        return None
+    try:
+        favorite = favorite_add(customer=customer, product_id=product_id)
+    except (DomainError, Http404) as error:
+        return _refused(request, error)
+    return HttpResponse(
+        dumps(favorite_data(favorite)), status=201, content_type=JSONRenderer.media_type
+    )
+
+
+def _remove_in_lane(request, customer_id: str, product_id: str) -> HttpResponse | None:
+    customer = _caller_itself(request, customer_id)
+    if customer is None:
+        return None
+    try:
+        favorite_remove(customer=customer, product_id=product_id)
+    except Http404 as error:
+        return _refused(request, error)
+    return HttpResponse(status=204)
+
+
+# What `own_lane` answers itself, by (method, the viewset's action): a response, or None
+# for the viewset to answer.
+LANES = {
+    ("get", "list"): _list_in_lane,
+    ("post", "create"): _add_in_lane,
+    ("delete", "destroy"): _remove_in_lane,
+}
