@@ -46,8 +46,8 @@ from favorites.services import favorite_add, favorite_refresh, favorite_remove
 from favorites_project.errors import DomainError
 from favorites_project.exceptions import PROBLEM_CONTENT_TYPE, exception_handler
 from favorites_project.negotiation import takes
-from favorites_project.parsers import JSONParser
 from favorites_project.pagination import PageNumberPagination
+from favorites_project.parsers import JSONParser
 from favorites_project.renderers import JSONRenderer, dumps
 from favorites_project.schema import problem
 
@@ -567,8 +567,8 @@ def _caller_itself(request, customer_id: str) -> Customer | None:
         return None
     if authenticated is None or customer_id not in (ME, str(authenticated[0].pk)):
         return None
-    request.user = authenticated[0]
-    return authenticated[0]
+    request.user = customer = cast(Customer, authenticated[0])
+    return customer
 
 
 def _refused(request, error: Exception) -> HttpResponse:
@@ -633,7 +633,9 @@ def _remove_in_lane(request, customer_id: str, product_id: str) -> HttpResponse 
         favorite_remove(customer=customer, product_id=product_id)
     except Http404 as error:
         return _refused(request, error)
-    return HttpResponse(status=204)
+    response = HttpResponse(status=204)
+    del response["Content-Type"]  # no body, no type: as DRF answers a 204
+    return response
 
 
 # What `own_lane` answers itself, by (method, the viewset's action): a response, or None

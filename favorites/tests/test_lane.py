@@ -1,0 +1,363 @@
+"""The favorites URLs' own lane (`favorites.views.own_lane`): a customer's GET of its own
+list, and its add to it and remove from it, are answered without DRF's dispatch, exactly as
+the viewset answers them; every other request to the URLs is the viewset's."""
+
+import json
+from unittest import mock
+
+import pytest
+from django.test import RequestFactory
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from audit.models import StaffAccess
+from catalog.testing import luizalabs_product, luizalabs_url
+from favorites import urls
+from favorites.models import Favorite
+from favorites.tests.etags import redis_etags
+from favorites.tests.factories import FavoriteFactory
+from favorites.views import FavoriteViewSet
+from favorites_project.testing import assert_problem
+
+# Headers that differ between any two answers (or that middleware adds, outside the views).
+VOLATILE = {"X-Request-ID", "Date"}
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache(settings):
+    """ETags on, the cache in a real Redis, as in production."""
+    with redis_etags(settings):
+        yield
+
+
+@pytest.fixture
+def viewset_calls():
+    """How many requests reached the viewset's dispatch (its `initial`)."""
+    with mock.patch.object(
+        FavoriteViewSet, "initial", autospec=True, side_effect=FavoriteViewSet.initial
+    ) as initial:
+        yield initial
+
+
+def bearer(customer) -> str:
+    return f"Bearer {RefreshToken.for_user(customer).access_token}"
+
+
+@pytest.mark.parametrize("ref", ["me", "own id"])
+def test_a_customer_reads_its_own_list_in_the_lane(auth_client, customer, viewset_calls, ref):
+    FavoriteFactory.create_batch(3, customer=customer)
+    ref = "me" if ref == "me" else customer.pk
+
+    response = auth_client(customer).get(f"/api/v1/customers/{ref}/favorites/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    assert viewset_calls.call_count == 0
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "Authorization" in response["Vary"]
+    assert response["ETag"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"page": 2, "page_size": 2}, {"ordering": "price"}, {"available": "true"}],
+    ids=["first page", "second page", "ordered", "filtered"],
+)
+def test_the_lane_answers_as_the_viewset_does(customer, params):
+    FavoriteFactory.create_batch(3, customer=customer)
+    request = RequestFactory().get(
+        "/api/v1/customers/me/favorites/", params, HTTP_AUTHORIZATION=bearer(customer)
+    )
+    viewset = urls.favorite_list.__wrapped__  # the URL's view is the lane around the viewset
+
+    lane = urls.favorite_list(request, customer_id="me")
+    drf = viewset(request, customer_id="me")
+
+    assert lane.status_code == drf.status_code == 200
+    assert lane.content == drf.content
+    assert dict(lane.items()) == dict(drf.items())
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/json"])
+def test_an_accept_that_json_satisfies_stays_in_the_lane(
+    auth_client, customer, viewset_calls, accept
+):
+    response = auth_client(customer).get("/api/v1/customers/me/favorites/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert viewset_calls.call_count == 0
+
+
+def test_a_304_is_answered_in_the_lane(auth_client, customer, viewset_calls):
+    FavoriteFactory(customer=customer)
+    client = auth_client(customer)
+    etag = client.get("/api/v1/customers/me/favorites/")["ETag"]
+
+    response = client.get("/api/v1/customers/me/favorites/", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert viewset_calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "not_authenticated"),
+        ({"HTTP_AUTHORIZATION": "Bearer not.a.token"}, 401, "authentication_failed"),
+        ({"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}, 401, "not_authenticated"),
+    ],
+    ids=["no token", "a bad token", "another scheme"],
+)
+def test_a_refused_caller_is_answered_by_the_viewset(
+    api_client, viewset_calls, headers, status, code
+):
+    response = api_client.get("/api/v1/customers/me/favorites/", **headers)
+
+    assert_problem(response, status, code)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert viewset_calls.call_count == 1
+
+
+def test_a_deactivated_customers_token_is_refused(auth_client, customer, viewset_calls):
+    client = auth_client(customer)
+    customer.is_active = False
+    customer.save()
+
+    assert_problem(client.get("/api/v1/customers/me/favorites/"), 401, "authentication_failed")
+    assert viewset_calls.call_count == 1
+
+
+def test_anybody_elses_list_is_the_viewsets_404(
+    auth_client, customer, other_customer, viewset_calls
+):
+    FavoriteFactory(customer=other_customer)
+
+    response = auth_client(customer).get(f"/api/v1/customers/{other_customer.pk}/favorites/")
+
+    assert_problem(response, 404, "not_found")
+    assert viewset_calls.call_count == 1
+
+
+def test_staff_on_a_customers_list_go_through_the_viewset_and_leave_a_record(
+    auth_client, staff, customer, viewset_calls
+):
+    FavoriteFactory(customer=customer)
+
+    response = auth_client(staff).get(f"/api/v1/customers/{customer.pk}/favorites/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert viewset_calls.call_count == 1
+    assert StaffAccess.objects.filter(actor=staff).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "headers", "status", "code"),
+    [
+        ({"ordering": "nonsense"}, {}, 400, "validation_error"),
+        ({"page_size": "0"}, {}, 400, "validation_error"),
+        ({"page": 5}, {}, 404, "not_found"),
+        ({}, {"HTTP_ACCEPT": "text/csv"}, 406, "not_acceptable"),
+    ],
+    ids=["a bad ordering", "a bad page size", "past the last page", "an unknown Accept"],
+)
+def test_an_error_on_the_own_list_is_the_viewsets(
+    auth_client, customer, viewset_calls, params, headers, status, code
+):
+    FavoriteFactory(customer=customer)
+
+    response = auth_client(customer).get("/api/v1/customers/me/favorites/", params, **headers)
+
+    assert_problem(response, status, code)
+    assert viewset_calls.call_count == 1
+
+
+def test_other_methods_are_the_viewsets(auth_client, customer, viewset_calls):
+    response = auth_client(customer).options("/api/v1/customers/me/favorites/")
+
+    assert response.status_code == 200
+    assert viewset_calls.call_count == 1
+
+
+# Writes
+
+
+PRODUCT_ID = "1bf0f365-fbdd-4e21-9786-da459d78dd1f"
+LIST_URL = "/api/v1/customers/me/favorites/"
+DETAIL_URL = f"{LIST_URL}{PRODUCT_ID}/"
+
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def add_request(customer, body=None, **headers):
+    body = json.dumps({"product_id": PRODUCT_ID} if body is None else body)
+    return RequestFactory().post(
+        LIST_URL,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=bearer(customer),
+        **headers,
+    )
+
+
+def remove_request(customer):
+    return RequestFactory().delete(DETAIL_URL, HTTP_AUTHORIZATION=bearer(customer))
+
+
+def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
+    auth_client, customer, viewset_calls, catalog_http
+):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    client = auth_client(customer)
+    etag = client.get(LIST_URL)["ETag"]
+
+    added = client.post(LIST_URL, {"product_id": PRODUCT_ID}, format="json")
+    listed = client.get(LIST_URL, HTTP_IF_NONE_MATCH=etag)
+    removed = client.delete(DETAIL_URL)
+
+    assert added.status_code == 201
+    assert added.json()["product_id"] == PRODUCT_ID
+    assert added["Content-Type"] == "application/json"
+    assert added["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert listed.status_code == 200  # the add retired the list's ETag
+    assert listed.json()["count"] == 1
+    assert removed.status_code == 204
+    assert removed.content == b""
+    assert removed["Allow"] == "GET, DELETE, HEAD, OPTIONS"
+    assert not Favorite.objects.filter(customer=customer).exists()
+    assert viewset_calls.call_count == 0
+
+
+# Each case: what is there before the add, and what the catalog answers for the product.
+ADD_CASES = {
+    "added": (0, {"json": luizalabs_product(PRODUCT_ID)}),
+    "already a favorite": (1, {"json": luizalabs_product(PRODUCT_ID)}),
+    "list full": (3, {"json": luizalabs_product(PRODUCT_ID)}),
+    "not in the catalog": (0, {"status": 404}),
+    "catalog failing": (0, {"status": 500, "body": "Internal Server Error"}),
+}
+
+
+@pytest.mark.parametrize("case", ADD_CASES)
+def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, viewset_calls, case):
+    settings.FAVORITES_MAX_PER_CUSTOMER = 3
+    favorites, catalog = ADD_CASES[case]
+    FavoriteFactory.create_batch(favorites, customer=customer)
+    if favorites == 1:
+        Favorite.objects.filter(customer=customer).update(product_id=PRODUCT_ID)
+    catalog_http.get(luizalabs_url(PRODUCT_ID), **catalog)
+    viewset = urls.favorite_list.__wrapped__
+
+    answers = []
+    for view in (urls.favorite_list, viewset):
+        answer = view(add_request(customer), customer_id="me")
+        answers.append(answer.render() if hasattr(answer, "render") else answer)
+        if answer.status_code == 201:  # the same add again for the viewset
+            Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).delete()
+    lane, drf = answers
+
+    assert viewset_calls.call_count == 1  # the viewset's own answer only
+    assert lane.status_code == drf.status_code
+    assert {k: v for k, v in lane.items() if k not in VOLATILE} == {
+        k: v for k, v in drf.items() if k not in VOLATILE
+    }
+    if lane.status_code == 201:  # a new favorite each time: its timestamps differ
+        lane_body, drf_body = json.loads(lane.content), json.loads(drf.content)
+        for body in (lane_body, drf_body):
+            del body["created_at"], body["refreshed_at"]
+        assert lane_body == drf_body
+    else:
+        assert lane.content == drf.content
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["a favorite", "not a favorite"])
+def test_the_lane_removes_as_the_viewset_does(customer, viewset_calls, present):
+    viewset = urls.favorite_detail.__wrapped__
+
+    answers = []
+    for view in (urls.favorite_detail, viewset):
+        if present:
+            FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
+        answer = view(remove_request(customer), customer_id="me", product_id=PRODUCT_ID)
+        answers.append(answer.render() if hasattr(answer, "render") else answer)
+    lane, drf = answers
+
+    assert viewset_calls.call_count == 1  # the viewset's own answer only
+    assert lane.status_code == drf.status_code == (204 if present else 404)
+    assert lane.content == drf.content
+    assert dict(lane.items()) == dict(drf.items())
+    assert not Favorite.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        ({"product_id": "not an id!"}, {}, 400, "validation_error"),
+        ({}, {}, 400, "validation_error"),
+        (["a list"], {}, 400, "validation_error"),
+        ({"product_id": PRODUCT_ID, "note": nested(40)}, {}, 400, "validation_error"),
+        ({"product_id": PRODUCT_ID}, {"HTTP_ACCEPT": "text/csv"}, 406, "not_acceptable"),
+    ],
+    ids=["a bad id", "no id", "not an object", "nested too deep", "an unknown Accept"],
+)
+def test_a_bad_add_is_the_viewsets(
+    auth_client, customer, viewset_calls, catalog_http, settings, body, headers, status, code
+):
+    settings.JSON_MAX_DEPTH = 32
+
+    response = auth_client(customer).post(
+        LIST_URL, json.dumps(body), content_type="application/json", **headers
+    )
+
+    assert_problem(response, status, code)
+    assert viewset_calls.call_count == 1
+    assert not Favorite.objects.exists()
+    assert len(catalog_http.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "case", ["idempotency key", "a charset", "a large body", "staff on a customer"]
+)
+def test_other_adds_are_the_viewsets(
+    auth_client, customer, staff, viewset_calls, catalog_http, case
+):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    caller, url, body = customer, LIST_URL, {"product_id": PRODUCT_ID}
+    content_type, headers = "application/json", {}
+    if case == "idempotency key":
+        headers["HTTP_IDEMPOTENCY_KEY"] = "add-1"
+    elif case == "a charset":
+        content_type = "application/json; charset=utf-8"
+    elif case == "a large body":
+        body["note"] = "x" * 2000
+    else:
+        caller, url = staff, f"/api/v1/customers/{customer.pk}/favorites/"
+
+    response = auth_client(caller).post(url, json.dumps(body), content_type=content_type, **headers)
+
+    assert response.status_code == 201, response.content
+    assert viewset_calls.call_count == 1
+    assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
+
+
+def test_a_revoked_token_cannot_write_in_the_lane(auth_client, customer, viewset_calls):
+    FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
+    client = auth_client(customer)
+    customer.is_active = False
+    customer.save()
+
+    assert_problem(client.delete(DETAIL_URL), 401, "authentication_failed")
+    assert_problem(
+        client.post(LIST_URL, {"product_id": "x"}, format="json"), 401, "authentication_failed"
+    )
+    assert viewset_calls.call_count == 2
+    assert Favorite.objects.filter(customer=customer).count() == 1
