@@ -77,13 +77,16 @@ _COUNT_AND_HAS = (
 _INSERTED = tuple(field for field in Favorite._meta.concrete_fields if not field.primary_key)
 _INSERTED_COLUMNS = ", ".join(f'"{field.column}"' for field in _INSERTED)
 # PostgreSQL's add, once the customer's row is locked: the count and the duplicate check,
-# the insert when neither refuses it, and its event, in one statement (one round trip where
-# the ORM took three). Answers (count, present, the favorite's id or null, the event's id).
+# the insert when neither refuses it and the customer is still there, and its event, in one
+# statement (one round trip where the ORM took three). Answers (count, present, the
+# favorite's id or null, the event's id).
 _ADD = (
     f"WITH list AS ({_COUNT_AND_HAS}), "
     f"favorite AS (INSERT INTO {_FAVORITES} ({_INSERTED_COLUMNS}) "
     f"SELECT {', '.join(['%s'] * len(_INSERTED))} FROM list "
-    'WHERE list.saved < %s AND list.present = 0 RETURNING "id"), '
+    "WHERE list.saved < %s AND list.present = 0 "
+    f'AND EXISTS (SELECT 1 FROM "{Customer._meta.db_table}" WHERE "id" = %s) '
+    'RETURNING "id"), '
     f'event AS (INSERT INTO "{OUTBOX_TABLE}" ({OUTBOX_COLUMNS}) '
     f'SELECT {OUTBOX_VALUES} FROM favorite RETURNING "id") '
     "SELECT list.saved, list.present, favorite.id, event.id "
@@ -121,22 +124,25 @@ def _refuse(*, count: int, present: int, limit: int, product_id: str) -> None:
 
 
 @functools.cache
-def _locked_add() -> str:
+def _lock_and_add_sql() -> str:
     """PostgreSQL's add, in one round trip: the customer's row locked, then `_ADD`.
 
-    Sent as one query of two statements, which PostgreSQL runs as one transaction (or as
-    a part of the caller's), each statement with its own snapshot: the second sees every
-    add committed before the lock was granted. The transaction an atomic block opens
-    would cost three round trips more (BEGIN, the lock, COMMIT), and its Python a tenth
-    of an add's CPU. Statements sent together are bound on the client, so this one is
-    parsed and planned on each add, unlike the prepared `_REMOVE`: PostgreSQL spent no
-    more CPU per add for it (docs/performance.md, "Writes").
+    Sent as one query of two statements, which PostgreSQL runs as one transaction (or as a
+    part of the caller's). At READ COMMITTED, Django's and PostgreSQL's default level,
+    each statement takes its own snapshot, so the second sees every add committed before
+    the lock was granted; at REPEATABLE READ or above the snapshot would be the first
+    statement's, so the project leaves the level at its default. An atomic block would
+    cost three round trips more (BEGIN, the lock, COMMIT) and its Python on every add. A
+    query of several statements needs the client-side binding of Django's cursors (the
+    default; not `server_side_binding`), so it is parsed and planned on each add, unlike
+    the prepared `_REMOVE`: PostgreSQL spent no more CPU per write for it
+    (docs/performance.md, "Writes").
     """
     return f"{_lock_customer(connection.vendor)}; {_ADD}"
 
 
-def _add_locked(favorite: Favorite, *, limit: int, event: dict) -> None:
-    """Insert `favorite` and its event on PostgreSQL (`_locked_add`), or refuse it."""
+def _add_on_postgresql(favorite: Favorite, *, limit: int, event: dict) -> None:
+    """Insert `favorite` and its event (`_lock_and_add_sql`), or refuse it."""
     customer_id, product_id = favorite.customer_id, favorite.product_id
     values = [
         field.get_db_prep_save(getattr(favorite, field.attname), connection) for field in _INSERTED
@@ -144,15 +150,14 @@ def _add_locked(favorite: Favorite, *, limit: int, event: dict) -> None:
     outbox = outbox_params(type=EventType.FAVORITE_ADDED, customer_id=customer_id, data=event)
     with connection.cursor() as cursor:
         cursor.execute(
-            _locked_add(), [customer_id, product_id, customer_id, *values, limit, *outbox]
+            _lock_and_add_sql(),
+            [customer_id, product_id, customer_id, *values, limit, customer_id, *outbox],
         )
         locked = cursor.fetchone() is not None
-        cursor.nextset()
+        if not cursor.nextset():
+            raise RuntimeError("The add's query answered one result, not two.")
         count, present, favorite.pk, event_id = cursor.fetchone()
-    if not locked:
-        # Deleted while the catalog answered. Its favorite's foreign key is checked at
-        # commit: alone, this query's commit failed (IntegrityError); inside the caller's
-        # transaction, the savepoint around this undoes the insert.
+    if not locked:  # deleted while the catalog answered: the add inserted nothing
         raise Http404("No such customer.")
     _refuse(count=count, present=present, limit=limit, product_id=product_id)
     favorite._state.adding = False
@@ -205,7 +210,7 @@ def favorite_add(
         if connection.vendor == "postgresql":
             # Inside the caller's transaction, a savepoint: a refused insert leaves it usable.
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                _add_locked(favorite, limit=limit, event=event)
+                _add_on_postgresql(favorite, limit=limit, event=event)
         else:
             with transaction.atomic():
                 if not rows(_lock_customer(connection.vendor), [customer.pk]):
@@ -217,8 +222,6 @@ def favorite_add(
     except IntegrityError:
         if Favorite.objects.filter(customer=customer, product_id=product_id).exists():
             raise FavoriteAlreadyExists(product_id) from None
-        if not Customer.objects.filter(pk=customer.pk).exists():
-            raise Http404("No such customer.") from None  # its row went before the insert
         raise
     # Once committed (at commit, if the caller's transaction holds this one): a list read
     # before then read the rows as they were, under the version it may have made.

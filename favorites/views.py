@@ -5,7 +5,7 @@ import zlib
 from typing import cast
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -43,7 +43,6 @@ from favorites.serializers import (
     favorite_data,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
-from favorites_project.errors import DomainError
 from favorites_project.exceptions import PROBLEM_CONTENT_TYPE, exception_handler
 from favorites_project.negotiation import takes
 from favorites_project.pagination import PageNumberPagination
@@ -524,18 +523,19 @@ def own_lane(view):
     Nearly every request is a customer with a valid token reading its own list, adding to
     it or removing from it, and DRF's dispatch around that (its request wrapper, content
     negotiation, permission and throttle checks, rendering) was a fifth of the list's CPU
-    and a tenth of a write's under gunicorn (docs/performance.md). So such a request is
-    answered here, by what the viewset's action does: the same authentication class, body
-    parser, validation, service or page function, error handler, and the headers the
-    viewset adds (`LANES`).
+    under gunicorn, and with the add's single round trip took a write from 1.1-1.3 to
+    0.8-0.9 ms of CPU in-process (docs/performance.md). So such a request is answered
+    here, by what the viewset's action does: the same authentication class, body parser,
+    validation, service or page function, error handler, and the headers the viewset adds
+    (`LANES`).
 
     Anything else goes to `view`, the viewset, unchanged, before anything is done: another
-    method, no token or a refused one, a staff member's or anybody else's list, an `Accept`
-    or `?format=` to negotiate, an `Idempotency-Key`, a body that is not a small JSON
-    object with a plainly valid id, a bad list parameter. A refusal by the service (a
-    duplicate, a full list, a product the catalog lacks, one not in the list) is answered
-    by the viewset's error handler; a database outage met in the lane, by the
-    problem-details middleware, with the same 503 and `Retry-After` as the viewset's.
+    method, no token or a refused one, another customer's list (staff's included), an
+    `Accept` or `?format=` to negotiate, an `Idempotency-Key`, a body that is not a small
+    JSON object with a plainly valid id, a bad list parameter. An exception raised by the
+    service is answered by the viewset's error handler (`_refused`); one met before it
+    (while authenticating), by the problem-details middleware, with the same 503 and
+    `Retry-After` as the viewset's for a database outage.
     """
     methods = {*view.actions, "options"} | ({"head"} if "get" in view.actions else set())
     allow = ", ".join(m.upper() for m in FavoriteViewSet.http_method_names if m in methods)
@@ -572,7 +572,8 @@ def _caller_itself(request, customer_id: str) -> Customer | None:
 
 
 def _refused(request, error: Exception) -> HttpResponse:
-    """A service's refusal as the viewset answers it: its error handler's problem."""
+    """An exception met in the lane's action, answered as the viewset answers it: by the
+    one error handler (a problem; a database outage's 503; a bug's 500, logged)."""
     problem = exception_handler(error, {"request": request})
     response = HttpResponse(
         dumps(problem.data), status=problem.status_code, content_type=PROBLEM_CONTENT_TYPE
@@ -580,6 +581,8 @@ def _refused(request, error: Exception) -> HttpResponse:
     for name, value in problem.items():  # its own headers (Retry-After); its type is set above
         if name != "Content-Type":
             response[name] = value
+    # Logged by the handler already (a database outage as one warning line).
+    response._has_been_logged = getattr(problem, "_has_been_logged", False)  # type: ignore[attr-defined]
     return response
 
 
@@ -618,7 +621,7 @@ def _add_in_lane(request, customer_id: str) -> HttpResponse | None:
         return None
     try:
         favorite = favorite_add(customer=customer, product_id=product_id)
-    except (DomainError, Http404) as error:
+    except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     return HttpResponse(
         dumps(favorite_data(favorite)), status=201, content_type=JSONRenderer.media_type
@@ -631,7 +634,7 @@ def _remove_in_lane(request, customer_id: str, product_id: str) -> HttpResponse 
         return None
     try:
         favorite_remove(customer=customer, product_id=product_id)
-    except Http404 as error:
+    except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     response = HttpResponse(status=204)
     del response["Content-Type"]  # no body, no type: as DRF answers a 204

@@ -6,6 +6,7 @@ import json
 from unittest import mock
 
 import pytest
+from django.db import OperationalError
 from django.test import RequestFactory
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -237,20 +238,22 @@ def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
     assert viewset_calls.call_count == 0
 
 
-# Each case: what is there before the add, and what the catalog answers for the product.
+# Each case: how many favorites are there before the add (1: the product itself), what the
+# catalog answers for the product, the answer (status, problem code) to both adds, and how
+# often the two adds ask the catalog (an answer, found or not, is cached; a failure is not).
 ADD_CASES = {
-    "added": (0, {"json": luizalabs_product(PRODUCT_ID)}),
-    "already a favorite": (1, {"json": luizalabs_product(PRODUCT_ID)}),
-    "list full": (3, {"json": luizalabs_product(PRODUCT_ID)}),
-    "not in the catalog": (0, {"status": 404}),
-    "catalog failing": (0, {"status": 500, "body": "Internal Server Error"}),
+    "added": (0, {"json": luizalabs_product(PRODUCT_ID)}, 201, None, 1),
+    "already a favorite": (1, {"json": luizalabs_product(PRODUCT_ID)}, 409, "favorite_exists", 0),
+    "list full": (3, {"json": luizalabs_product(PRODUCT_ID)}, 422, "favorites_limit_reached", 0),
+    "not in the catalog": (0, {"status": 404}, 422, "product_not_found", 1),
+    "catalog failing": (0, {"status": 500, "body": "Error"}, 503, "catalog_unavailable", 2),
 }
 
 
 @pytest.mark.parametrize("case", ADD_CASES)
 def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, viewset_calls, case):
     settings.FAVORITES_MAX_PER_CUSTOMER = 3
-    favorites, catalog = ADD_CASES[case]
+    favorites, catalog, status, code, catalog_calls = ADD_CASES[case]
     FavoriteFactory.create_batch(favorites, customer=customer)
     if favorites == 1:
         Favorite.objects.filter(customer=customer).update(product_id=PRODUCT_ID)
@@ -266,17 +269,41 @@ def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, vie
     lane, drf = answers
 
     assert viewset_calls.call_count == 1  # the viewset's own answer only
-    assert lane.status_code == drf.status_code
+    assert lane.status_code == drf.status_code == status
     assert {k: v for k, v in lane.items() if k not in VOLATILE} == {
         k: v for k, v in drf.items() if k not in VOLATILE
     }
-    if lane.status_code == 201:  # a new favorite each time: its timestamps differ
+    assert len(catalog_http.calls) == catalog_calls
+    if status == 201:  # a new favorite each time: its timestamps differ
         lane_body, drf_body = json.loads(lane.content), json.loads(drf.content)
         for body in (lane_body, drf_body):
             del body["created_at"], body["refreshed_at"]
         assert lane_body == drf_body
+        assert lane_body["product_id"] == PRODUCT_ID
     else:
         assert lane.content == drf.content
+        assert json.loads(lane.content)["code"] == code
+
+
+@pytest.mark.parametrize("method", ["add", "remove"])
+def test_a_database_outage_in_the_lane_is_the_viewsets_503(customer, viewset_calls, method):
+    view, request, kwargs = (
+        (urls.favorite_list, lambda: add_request(customer), {})
+        if method == "add"
+        else (urls.favorite_detail, lambda: remove_request(customer), {"product_id": PRODUCT_ID})
+    )
+    service = f"favorites.views.favorite_{method}"
+
+    with mock.patch(service, side_effect=OperationalError("the server closed the connection")):
+        lane = view(request(), customer_id="me", **kwargs)
+        drf = view.__wrapped__(request(), customer_id="me", **kwargs).render()
+
+    assert viewset_calls.call_count == 1
+    assert lane.status_code == 503
+    assert json.loads(lane.content)["code"] == "service_unavailable"
+    assert lane.content == drf.content
+    assert dict(lane.items()) == dict(drf.items())
+    assert lane["Retry-After"]
 
 
 @pytest.mark.parametrize("present", [True, False], ids=["a favorite", "not a favorite"])
@@ -299,18 +326,27 @@ def test_the_lane_removes_as_the_viewset_does(customer, viewset_calls, present):
 
 
 @pytest.mark.parametrize(
-    ("body", "headers", "status", "code"),
+    ("body", "headers", "status", "code", "errors"),
     [
-        ({"product_id": "not an id!"}, {}, 400, "validation_error"),
-        ({}, {}, 400, "validation_error"),
-        (["a list"], {}, 400, "validation_error"),
-        ({"product_id": PRODUCT_ID, "note": nested(40)}, {}, 400, "validation_error"),
-        ({"product_id": PRODUCT_ID}, {"HTTP_ACCEPT": "text/csv"}, 406, "not_acceptable"),
+        ({"product_id": "not an id!"}, {}, 400, "validation_error", {"product_id"}),
+        ({}, {}, 400, "validation_error", {"product_id"}),
+        (["a list"], {}, 400, "validation_error", {"non_field_errors"}),
+        ({"product_id": PRODUCT_ID, "note": nested(40)}, {}, 400, "validation_error", None),
+        ({"product_id": PRODUCT_ID}, {"HTTP_ACCEPT": "text/csv"}, 406, "not_acceptable", None),
     ],
     ids=["a bad id", "no id", "not an object", "nested too deep", "an unknown Accept"],
 )
 def test_a_bad_add_is_the_viewsets(
-    auth_client, customer, viewset_calls, catalog_http, settings, body, headers, status, code
+    auth_client,
+    customer,
+    viewset_calls,
+    catalog_http,
+    settings,
+    body,
+    headers,
+    status,
+    code,
+    errors,
 ):
     settings.JSON_MAX_DEPTH = 32
 
@@ -318,7 +354,12 @@ def test_a_bad_add_is_the_viewsets(
         LIST_URL, json.dumps(body), content_type="application/json", **headers
     )
 
-    assert_problem(response, status, code)
+    problem = assert_problem(response, status, code)
+    # The viewset read the body the lane had read: the fields it names, or the parser's word.
+    if errors is None:
+        assert "errors" not in problem
+    else:
+        assert set(problem["errors"]) == errors
     assert viewset_calls.call_count == 1
     assert not Favorite.objects.exists()
     assert len(catalog_http.calls) == 0
@@ -349,15 +390,20 @@ def test_other_adds_are_the_viewsets(
     assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
 
 
-def test_a_revoked_token_cannot_write_in_the_lane(auth_client, customer, viewset_calls):
+@pytest.mark.parametrize("revocation", ["deactivated", "password changed"])
+def test_a_revoked_token_cannot_write_in_the_lane(auth_client, customer, viewset_calls, revocation):
     FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
     client = auth_client(customer)
-    customer.is_active = False
+    if revocation == "deactivated":
+        customer.is_active = False
+    else:
+        customer.set_password("a-new-password-nobody-had")
     customer.save()
 
-    assert_problem(client.delete(DETAIL_URL), 401, "authentication_failed")
-    assert_problem(
-        client.post(LIST_URL, {"product_id": "x"}, format="json"), 401, "authentication_failed"
-    )
+    for response in (
+        client.delete(DETAIL_URL),
+        client.post(LIST_URL, {"product_id": "x"}, format="json"),
+    ):
+        assert_problem(response, 401, "authentication_failed")
     assert viewset_calls.call_count == 2
     assert Favorite.objects.filter(customer=customer).count() == 1
