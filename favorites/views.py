@@ -523,8 +523,8 @@ def own_lane(view):
     Nearly every request is a customer with a valid token reading its own list, adding to
     it or removing from it, and DRF's dispatch around that (its request wrapper, content
     negotiation, permission and throttle checks, rendering) was a fifth of the list's CPU
-    under gunicorn, and with the add's single round trip took a write from 1.1-1.3 to
-    0.8-0.9 ms of CPU in-process (docs/performance.md). So such a request is answered
+    under gunicorn; skipping it, with the add's single round trip, took a write from
+    1.1-1.3 to 0.8-0.9 ms of CPU in-process (docs/performance.md). So such a request is answered
     here, by what the viewset's action does: the same authentication class, body parser,
     validation, service or page function, error handler, and the headers the viewset adds
     (`LANES`).
