@@ -43,7 +43,7 @@ from favorites.serializers import (
     favorite_data,
 )
 from favorites.services import favorite_add, favorite_refresh, favorite_remove
-from favorites_project.exceptions import PROBLEM_CONTENT_TYPE, exception_handler
+from favorites_project.exceptions import exception_handler
 from favorites_project.negotiation import takes
 from favorites_project.pagination import PageNumberPagination
 from favorites_project.parsers import JSONParser
@@ -573,17 +573,13 @@ def _caller_itself(request, customer_id: str) -> Customer | None:
 
 def _refused(request, error: Exception) -> HttpResponse:
     """An exception met in the lane's action, answered as the viewset answers it: by the
-    one error handler (a problem; a database outage's 503; a bug's 500, logged)."""
-    problem = exception_handler(error, {"request": request})
-    response = HttpResponse(
-        dumps(problem.data), status=problem.status_code, content_type=PROBLEM_CONTENT_TYPE
-    )
-    for name, value in problem.items():  # its own headers (Retry-After); its type is set above
-        if name != "Content-Type":
-            response[name] = value
-    # Logged by the handler already (a database outage as one warning line).
-    response._has_been_logged = getattr(problem, "_has_been_logged", False)  # type: ignore[attr-defined]
-    return response
+    one error handler (a problem; a database outage's 503; a bug's 500, logged), rendered
+    as DRF renders it."""
+    response = exception_handler(error, {"request": request})
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = JSONRenderer.media_type
+    response.renderer_context = {}
+    return response.render()
 
 
 def _list_in_lane(request, customer_id: str) -> HttpResponse | None:
