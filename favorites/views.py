@@ -578,7 +578,7 @@ def _refused(request, error: Exception) -> HttpResponse:
     response = exception_handler(error, {"request": request})
     response.accepted_renderer = JSONRenderer()
     response.accepted_media_type = JSONRenderer.media_type
-    response.renderer_context = {}
+    response.renderer_context = {}  # type: ignore[attr-defined]  # set by DRF as it renders
     return response.render()
 
 
