@@ -18,6 +18,7 @@ from catalog import products as catalog
 from catalog.products import Product
 from customers.cache import customer_data_changed
 from customers.models import Customer
+from customers.tokens import HOLDS_SQL, TokenCustomer, TokenRevoked, holds
 from events.models import EventType
 from events.services import (
     OUTBOX_COLUMNS,
@@ -94,26 +95,50 @@ _ADD = (
 )
 # PostgreSQL's remove: the row and its event in one statement, which needs no transaction
 # of its own (a statement is one). Answers the event's id, or no row.
-_REMOVE = (
-    f'WITH gone AS (DELETE FROM {_FAVORITES} WHERE "customer_id" = %s AND "product_id" = %s '
-    'RETURNING "id") '
+_GONE = f'DELETE FROM {_FAVORITES} WHERE "customer_id" = %s AND "product_id" = %s'
+_EVENT_OF_GONE = (
     f'INSERT INTO "{OUTBOX_TABLE}" ({OUTBOX_COLUMNS}) SELECT {OUTBOX_VALUES} FROM gone '
     'RETURNING "id"'
+)
+_REMOVE = f'WITH gone AS ({_GONE} RETURNING "id") {_EVENT_OF_GONE}'
+# The same, made only while the caller's token holds (customers/tokens.py). Answers whether
+# it held, and the event's id or null.
+_REMOVE_CHECKED = (
+    f'WITH holder AS (SELECT 1 FROM "{Customer._meta.db_table}" WHERE "id" = %s AND {HOLDS_SQL}), '
+    f'gone AS ({_GONE} AND EXISTS (SELECT 1 FROM holder) RETURNING "id"), '
+    f"event AS ({_EVENT_OF_GONE}) "
+    'SELECT EXISTS (SELECT 1 FROM holder), (SELECT "id" FROM event)'
 )
 
 
 @functools.cache
-def _lock_customer(vendor: str) -> str:
+def _lock_customer(vendor: str, checked: bool = False) -> str:
     """The customer's row, locked until the transaction ends (where the database locks
     rows: SQLite locks the whole file for a write). No key update: inserts whose foreign
-    key points to the row are not held up."""
+    key points to the row are not held up. `checked` (PostgreSQL): only while the token
+    whose digest is the second parameter holds."""
     table = connection.ops.quote_name(Customer._meta.db_table)
+    holding = f" AND {HOLDS_SQL}" if checked else ""
     lock = (
         connection.ops.for_update_sql(no_key=True)
         if connection.features.has_select_for_update
         else ""
     )
-    return f'SELECT 1 FROM {table} WHERE "id" = %s {lock}'.rstrip()
+    return f'SELECT 1 FROM {table} WHERE "id" = %s{holding} {lock}'.rstrip()
+
+
+def _token_held(customer_id: int, token: TokenCustomer) -> bool:
+    """Outside PostgreSQL, inside the write's transaction: whether the token still holds."""
+    state = Customer.objects.filter(pk=customer_id).values_list("is_active", "password").first()
+    return state is not None and holds(
+        is_active=state[0], password=state[1], digest=token.password_digest
+    )
+
+
+def _not_held(token: TokenCustomer | None) -> Exception:
+    """The error of a write whose customer's row was not there to lock (deleted while the
+    catalog answered), or did not hold the caller's token."""
+    return Http404("No such customer.") if token is None else TokenRevoked()
 
 
 def _refuse(*, count: int, present: int, limit: int, product_id: str) -> None:
@@ -124,7 +149,7 @@ def _refuse(*, count: int, present: int, limit: int, product_id: str) -> None:
 
 
 @functools.cache
-def _lock_and_add_sql() -> str:
+def _lock_and_add_sql(checked: bool) -> str:
     """PostgreSQL's add, in one round trip: the customer's row locked, then `_ADD`.
 
     Sent as one query of two statements, which PostgreSQL runs as one transaction (or as a
@@ -138,27 +163,30 @@ def _lock_and_add_sql() -> str:
     the prepared `_REMOVE`: PostgreSQL spent no more CPU per write for it
     (docs/performance.md, "Writes").
     """
-    return f"{_lock_customer(connection.vendor)}; {_ADD}"
+    return f"{_lock_customer(connection.vendor, checked)}; {_ADD}"
 
 
-def _add_on_postgresql(favorite: Favorite, *, limit: int, event: dict) -> None:
+def _add_on_postgresql(
+    favorite: Favorite, *, limit: int, event: dict, token: TokenCustomer | None
+) -> None:
     """Insert `favorite` and its event (`_lock_and_add_sql`), or refuse it."""
     customer_id, product_id = favorite.customer_id, favorite.product_id
     values = [
         field.get_db_prep_save(getattr(favorite, field.attname), connection) for field in _INSERTED
     ]
     outbox = outbox_params(type=EventType.FAVORITE_ADDED, customer_id=customer_id, data=event)
+    holding = [] if token is None else [token.password_digest]
     with connection.cursor() as cursor:
         cursor.execute(
-            _lock_and_add_sql(),
-            [customer_id, product_id, customer_id, *values, limit, customer_id, *outbox],
+            _lock_and_add_sql(token is not None),
+            [customer_id, *holding, product_id, customer_id, *values, limit, customer_id, *outbox],
         )
         locked = cursor.fetchone() is not None
         if not cursor.nextset():
             raise RuntimeError("The add's query answered one result, not two.")
         count, present, favorite.pk, event_id = cursor.fetchone()
-    if not locked:  # deleted while the catalog answered: the add inserted nothing
-        raise Http404("No such customer.")
+    if not locked:  # the add inserted nothing
+        raise _not_held(token)
     _refuse(count=count, present=present, limit=limit, product_id=product_id)
     favorite._state.adding = False
     favorite._state.db = connection.alias
@@ -166,7 +194,11 @@ def _add_on_postgresql(favorite: Favorite, *, limit: int, event: dict) -> None:
 
 
 def favorite_add(
-    *, customer: Customer, product_id: str, product: Product | None = None
+    *,
+    customer: Customer,
+    product_id: str,
+    product: Product | None = None,
+    token: TokenCustomer | None = None,
 ) -> Favorite:
     """Add a product to the customer's favorites, snapshotting it from the catalog.
 
@@ -176,7 +208,14 @@ def favorite_add(
     there), `FavoritesLimitReached`, or the catalog's `InvalidProductId`,
     `ProductNotFound` and `CatalogUnavailable`. Nothing is written unless the favorite
     is returned.
+
+    `token`, when given, is the caller's (`customers.authentication.token_customer`), its
+    customer `customer`, whose row need not have been read: the add is then made only
+    while the token holds, checked against the customer's row in the add's own
+    transaction, and raises `TokenRevoked` otherwise.
     """
+    if token is not None and token.id != customer.pk:
+        raise ValueError("The token names another customer.")
     catalog.product_id_validate(product_id)
     limit = settings.FAVORITES_MAX_PER_CUSTOMER
     if product is None:
@@ -210,11 +249,13 @@ def favorite_add(
         if connection.vendor == "postgresql":
             # Inside the caller's transaction, a savepoint: a refused insert leaves it usable.
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                _add_on_postgresql(favorite, limit=limit, event=event)
+                _add_on_postgresql(favorite, limit=limit, event=event, token=token)
         else:
             with transaction.atomic():
-                if not rows(_lock_customer(connection.vendor), [customer.pk]):
-                    raise Http404("No such customer.")  # deleted while the catalog answered
+                if not rows(_lock_customer(connection.vendor), [customer.pk]) or (
+                    token is not None and not _token_held(customer.pk, token)
+                ):
+                    raise _not_held(token)
                 count, present = rows(_COUNT_AND_HAS, [product_id, customer.pk])[0]
                 _refuse(count=count, present=present, limit=limit, product_id=product_id)
                 favorite.save(force_insert=True)
@@ -229,19 +270,35 @@ def favorite_add(
     return favorite
 
 
-def favorite_remove(*, customer: Customer, product_id: str) -> None:
-    """Remove a product from the customer's favorites; Http404 when it is not there."""
+def favorite_remove(
+    *, customer: Customer, product_id: str, token: TokenCustomer | None = None
+) -> None:
+    """Remove a product from the customer's favorites; Http404 when it is not there.
+
+    `token`: as `favorite_add`'s (`TokenRevoked` when it no longer holds).
+    """
+    if token is not None and token.id != customer.pk:
+        raise ValueError("The token names another customer.")
     data = {"product_id": product_id}
     if connection.vendor == "postgresql":
         # One statement: a transaction of its own, or a part of the caller's.
         outbox = outbox_params(type=EventType.FAVORITE_REMOVED, customer_id=customer.pk, data=data)
-        written = rows(_REMOVE, [customer.pk, product_id, *outbox])
-        if not written:
+        if token is None:
+            written = rows(_REMOVE, [customer.pk, product_id, *outbox])
+            event_id = written[0][0] if written else None
+        else:
+            params = [customer.pk, token.password_digest, customer.pk, product_id, *outbox]
+            held, event_id = rows(_REMOVE_CHECKED, params)[0]
+            if not held:
+                raise TokenRevoked()
+        if event_id is None:
             raise Http404(f"Product {product_id} is not in this customer's favorites.")
         customer_data_changed(customer_ids=[customer.pk])
-        events_written(ids=[written[0][0]], types=[EventType.FAVORITE_REMOVED.value])
+        events_written(ids=[event_id], types=[EventType.FAVORITE_REMOVED.value])
         return
     with transaction.atomic():
+        if token is not None and not _token_held(customer.pk, token):
+            raise TokenRevoked()
         deleted, _ = Favorite.objects.filter(customer=customer, product_id=product_id).delete()
         if not deleted:
             raise Http404(f"Product {product_id} is not in this customer's favorites.")

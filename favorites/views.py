@@ -14,12 +14,13 @@ from rest_framework.response import Response
 
 from audit.models import StaffAccess
 from audit.recording import staff_access_note
-from catalog.products import PRODUCT_ID_PATTERN
-from customers.authentication import JWTAuthentication
-from customers.cache import customer_data_version
+from catalog.products import PRODUCT_ID_PATTERN, product_at_hand
+from customers.authentication import JWTAuthentication, token_customer
+from customers.cache import customer_data_version, customer_forget
 from customers.models import Customer
 from customers.selectors import ME, customer_get_for
 from customers.throttling import ScopedRateThrottle
+from customers.tokens import TokenCustomer, TokenRevoked
 from favorites import idempotency
 from favorites.batch import favorites_batch
 from favorites.models import with_price_change
@@ -571,6 +572,23 @@ def _caller_itself(request, customer_id: str) -> Customer | None:
     return customer
 
 
+def _token_caller(request, customer_id: str) -> tuple[Customer, TokenCustomer] | None:
+    """The caller as its token names it, when `customer_id` is its id or `me`, its row
+    unread: for a write that checks the token against the row itself (`token=`)."""
+    token = token_customer(request)
+    if token is None or customer_id not in (ME, str(token.id)):
+        return None
+    request.user = customer = Customer(pk=token.id)
+    return customer, token
+
+
+def _revoked(token: TokenCustomer) -> HttpResponse | None:
+    """The write found the token revoked and wrote nothing: None, for the viewset to
+    answer, reading the customer afresh (a change made past the ORM may be in the cache)."""
+    customer_forget(customer_id=token.id)
+    return None
+
+
 def _refused(request, error: Exception) -> HttpResponse:
     """An exception met in the lane's action, answered as the viewset answers it: by the
     one error handler (a problem; a database outage's 503; a bug's 500, logged), rendered
@@ -606,17 +624,27 @@ def _add_in_lane(request, customer_id: str) -> HttpResponse | None:
         or int(meta["CONTENT_LENGTH"]) > LANE_BODY_MAX
     ):
         return None
-    customer = _caller_itself(request, customer_id)
-    if customer is None:
+    caller = _token_caller(request, customer_id)
+    if caller is None:
         return None
+    customer, token = caller
     try:
         # Read through Django's request, which keeps the body for the viewset.
         data = JSONParser().parse(io.BytesIO(request.body), None, {"request": request})
         product_id = FavoriteCreateSerializer.validated_product_id(data)
     except APIException:
         return None
+    # The catalog is never asked for a caller whose customer is unread: the viewset, which
+    # reads it first, adds a product whose answer is not at hand.
+    product = product_at_hand(product_id)
+    if product is None:
+        return None
     try:
-        favorite = favorite_add(customer=customer, product_id=product_id)
+        favorite = favorite_add(
+            customer=customer, product_id=product_id, product=product, token=token
+        )
+    except TokenRevoked:
+        return _revoked(token)
     except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     return HttpResponse(
@@ -625,11 +653,14 @@ def _add_in_lane(request, customer_id: str) -> HttpResponse | None:
 
 
 def _remove_in_lane(request, customer_id: str, product_id: str) -> HttpResponse | None:
-    customer = _caller_itself(request, customer_id)
-    if customer is None:
+    caller = _token_caller(request, customer_id)
+    if caller is None:
         return None
+    customer, token = caller
     try:
-        favorite_remove(customer=customer, product_id=product_id)
+        favorite_remove(customer=customer, product_id=product_id, token=token)
+    except TokenRevoked:
+        return _revoked(token)
     except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     response = HttpResponse(status=204)

@@ -11,7 +11,10 @@ from django.test import RequestFactory
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from audit.models import StaffAccess
+from catalog.products import product_get
 from catalog.testing import luizalabs_product, luizalabs_url
+from customers.models import Customer
+from events.models import Event
 from favorites import urls
 from favorites.models import Favorite
 from favorites.tests.etags import redis_etags
@@ -214,10 +217,17 @@ def remove_request(customer):
     return RequestFactory().delete(DETAIL_URL, HTTP_AUTHORIZATION=bearer(customer))
 
 
-def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
-    auth_client, customer, viewset_calls, catalog_http
-):
+@pytest.fixture
+def product_cached(catalog_http):
+    """The catalog's answer for PRODUCT_ID in the cache, as an earlier add leaves it."""
     catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    product_get(PRODUCT_ID)
+    catalog_http.calls.reset()
+
+
+def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
+    auth_client, customer, viewset_calls, catalog_http, product_cached
+):
     client = auth_client(customer)
     etag = client.get(LIST_URL)["ETag"]
 
@@ -238,25 +248,48 @@ def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
     assert viewset_calls.call_count == 0
 
 
-# Each case: how many favorites are there before the add (1: the product itself), what the
-# catalog answers for the product, the answer (status, problem code) to both adds, and how
-# often the two adds ask the catalog (an answer, found or not, is cached; a failure is not).
+# Each case: how many favorites are there before the add (1: the product itself), whether
+# the catalog's answer for the product is cached, what the catalog answers for it, the answer
+# (status, problem code) to both adds, how often the two adds ask the catalog (an answer,
+# found or not, is cached; a failure is not), and how many of the two the viewset answers
+# (the lane leaves it an add whose catalog answer is not at hand).
 ADD_CASES = {
-    "added": (0, {"json": luizalabs_product(PRODUCT_ID)}, 201, None, 1),
-    "already a favorite": (1, {"json": luizalabs_product(PRODUCT_ID)}, 409, "favorite_exists", 0),
-    "list full": (3, {"json": luizalabs_product(PRODUCT_ID)}, 422, "favorites_limit_reached", 0),
-    "not in the catalog": (0, {"status": 404}, 422, "product_not_found", 1),
-    "catalog failing": (0, {"status": 500, "body": "Error"}, 503, "catalog_unavailable", 2),
+    "added": (0, True, {"json": luizalabs_product(PRODUCT_ID)}, 201, None, 0, 1),
+    "already a favorite": (1, True, {"json": {}}, 409, "favorite_exists", 0, 1),
+    "list full": (3, True, {"json": {}}, 422, "favorites_limit_reached", 0, 1),
+    "added, the catalog asked": (
+        0,
+        False,
+        {"json": luizalabs_product(PRODUCT_ID)},
+        201,
+        None,
+        1,
+        2,
+    ),
+    "not in the catalog": (0, False, {"status": 404}, 422, "product_not_found", 1, 2),
+    "catalog failing": (
+        0,
+        False,
+        {"status": 500, "body": "Error"},
+        503,
+        "catalog_unavailable",
+        2,
+        2,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", ADD_CASES)
 def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, viewset_calls, case):
     settings.FAVORITES_MAX_PER_CUSTOMER = 3
-    favorites, catalog, status, code, catalog_calls = ADD_CASES[case]
+    favorites, cached, catalog, status, code, catalog_calls, viewset_answers = ADD_CASES[case]
     FavoriteFactory.create_batch(favorites, customer=customer)
     if favorites == 1:
         Favorite.objects.filter(customer=customer).update(product_id=PRODUCT_ID)
+    if cached:
+        catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+        product_get(PRODUCT_ID)
+        catalog_http.reset()
     catalog_http.get(luizalabs_url(PRODUCT_ID), **catalog)
     viewset = urls.favorite_list.__wrapped__
 
@@ -268,7 +301,7 @@ def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, vie
             Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).delete()
     lane, drf = answers
 
-    assert viewset_calls.call_count == 1  # the viewset's own answer only
+    assert viewset_calls.call_count == viewset_answers
     assert lane.status_code == drf.status_code == status
     assert {k: v for k, v in lane.items() if k not in VOLATILE} == {
         k: v for k, v in drf.items() if k not in VOLATILE
@@ -288,9 +321,8 @@ def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, vie
 @pytest.mark.django_db(transaction=True)  # the outage kills the test's connection too
 @pytest.mark.parametrize("method", ["add", "remove"])
 def test_a_database_outage_in_the_lane_is_the_viewsets_503(
-    customer, viewset_calls, catalog_http, settings, caplog, method
+    customer, viewset_calls, product_cached, settings, caplog, method
 ):
-    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
     request, view, kwargs = (
         (add_request, urls.favorite_list, {})
         if method == "add"
@@ -407,20 +439,51 @@ def test_other_adds_are_the_viewsets(
     assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
 
 
-@pytest.mark.parametrize("revocation", ["deactivated", "password changed"])
-def test_a_revoked_token_cannot_write_in_the_lane(auth_client, customer, viewset_calls, revocation):
+@pytest.mark.parametrize(
+    "revocation", ["deactivated", "password changed", "deleted", "deactivated past the ORM"]
+)
+def test_a_revoked_token_writes_nothing_in_the_lane(
+    auth_client, customer, viewset_calls, product_cached, revocation
+):
+    """The lane's writes check the token against the customer's row in their own
+    statement: refused there, the viewset answers, reading the customer afresh."""
     FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
     client = auth_client(customer)
+    assert client.get(LIST_URL).status_code == 200  # the customer in the cache
+    events = Event.objects.count()
     if revocation == "deactivated":
         customer.is_active = False
-    else:
+        customer.save()
+    elif revocation == "password changed":
         customer.set_password("a-new-password-nobody-had")
-    customer.save()
+        customer.save()
+    elif revocation == "deleted":
+        customer.delete()
+    else:  # no signal: the cache still holds the customer as active
+        Customer.objects.filter(pk=customer.pk).update(is_active=False)
 
     for response in (
         client.delete(DETAIL_URL),
-        client.post(LIST_URL, {"product_id": "x"}, format="json"),
+        client.post(LIST_URL, {"product_id": PRODUCT_ID}, format="json"),
     ):
         assert_problem(response, 401, "authentication_failed")
     assert viewset_calls.call_count == 2
-    assert Favorite.objects.filter(customer=customer).count() == 1
+    assert Favorite.objects.filter(product_id=PRODUCT_ID).count() == (
+        0 if revocation == "deleted" else 1
+    )
+    assert Event.objects.count() == events
+
+
+def test_an_add_whose_catalog_answer_is_not_at_hand_is_the_viewsets(
+    auth_client, customer, viewset_calls, catalog_http
+):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    client = auth_client(customer)
+
+    first = client.post(LIST_URL, {"product_id": PRODUCT_ID}, format="json")
+    client.delete(DETAIL_URL)
+    again = client.post(LIST_URL, {"product_id": PRODUCT_ID}, format="json")
+
+    assert first.status_code == again.status_code == 201
+    assert viewset_calls.call_count == 1  # the first add only: the second found it cached
+    assert len(catalog_http.calls) == 1

@@ -6,10 +6,12 @@ import pytest
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from catalog.products import InvalidProductId, ProductNotFound
+from catalog.products import InvalidProductId, ProductNotFound, product_get
 from catalog.testing import luizalabs_product, luizalabs_url
 from customers.models import Customer
+from customers.tokens import TokenCustomer, TokenRevoked
 from events.models import Event, EventType
 from favorites.models import Favorite
 from favorites.services import (
@@ -209,3 +211,78 @@ def test_the_added_favorite_is_the_row_as_stored(customer, catalog_http):
     favorite.title = "Renamed"
     favorite.save()
     assert Favorite.objects.get(pk=favorite.pk).title == "Renamed"
+
+
+def caller_token(customer) -> TokenCustomer:
+    """What the customer's token says of it now (`token_customer`)."""
+    return TokenCustomer(id=customer.pk, password_digest=get_md5_hash_password(customer.password))
+
+
+@pytest.fixture(params=["postgresql", "elsewhere"])
+def vendor(request, monkeypatch):
+    """Each write's PostgreSQL statements, and the ORM's path that other databases take
+    (run here on PostgreSQL)."""
+    if request.param == "elsewhere":
+        monkeypatch.setattr(connection, "vendor", "another database")
+    return request.param
+
+
+@pytest.mark.parametrize("revocation", ["password changed", "deactivated", "deleted"])
+def test_a_write_whose_token_no_longer_holds_writes_nothing(
+    customer, catalog_http, vendor, revocation
+):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    product = product_get(PRODUCT_ID)
+    FavoriteFactory(customer=customer, product_id="kept-favorite")
+    token, pk = caller_token(customer), customer.pk
+    if revocation == "password changed":
+        customer.set_password("a-brand-new-passphrase")
+        customer.save()
+    elif revocation == "deactivated":
+        Customer.objects.filter(pk=pk).update(is_active=False)  # past the ORM's signals too
+    else:
+        Customer.objects.filter(pk=pk).delete()
+    events = Event.objects.count()
+
+    with pytest.raises(TokenRevoked):
+        favorite_add(customer=Customer(pk=pk), product_id=PRODUCT_ID, product=product, token=token)
+    with pytest.raises(TokenRevoked):
+        favorite_remove(customer=Customer(pk=pk), product_id="kept-favorite", token=token)
+
+    assert list(Favorite.objects.filter(customer_id=pk).values_list("product_id", flat=True)) == (
+        [] if revocation == "deleted" else ["kept-favorite"]
+    )
+    assert Event.objects.count() == events
+
+
+def test_a_write_whose_token_holds_is_made_without_the_customers_row(
+    customer, catalog_http, vendor
+):
+    catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
+    product = product_get(PRODUCT_ID)
+    caller = Customer(pk=customer.pk)  # as the lane has it: the id its token names
+
+    favorite_add(
+        customer=caller, product_id=PRODUCT_ID, product=product, token=caller_token(customer)
+    )
+    added = Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
+    with pytest.raises(FavoriteAlreadyExists):
+        favorite_add(
+            customer=caller, product_id=PRODUCT_ID, product=product, token=caller_token(customer)
+        )
+    favorite_remove(customer=caller, product_id=PRODUCT_ID, token=caller_token(customer))
+    with pytest.raises(Http404):
+        favorite_remove(customer=caller, product_id=PRODUCT_ID, token=caller_token(customer))
+
+    assert added
+    assert not Favorite.objects.filter(customer=customer).exists()
+    assert list(
+        Event.objects.filter(customer_id=customer.pk).order_by("id").values_list("type", flat=True)
+    ) == [EventType.FAVORITE_ADDED, EventType.FAVORITE_REMOVED]
+
+
+def test_a_token_is_only_its_own_customers(customer, other_customer, catalog_http):
+    with pytest.raises(ValueError, match="another customer"):
+        favorite_remove(
+            customer=customer, product_id=PRODUCT_ID, token=caller_token(other_customer)
+        )
