@@ -5,9 +5,9 @@ row, from the cache: the customer exists, is active, and has the password it had
 token was issued (the token carries a digest of it). A write can make the same check in its
 own statement, against the row as the write itself sees it, and then needs no cached
 customer: a customer's own add and remove (`favorites.views.own_lane`) are made so, one
-round trip to Redis fewer each (docs/performance.md, "Writes"). Such a check has no window:
-a change made past the ORM, which the cache shows only within AUTH_CACHE_SECONDS, refuses
-the next write at once.
+round trip to Redis fewer each (docs/performance.md, "Writes"). Such a check sees every
+change committed before the write's statement began: one made past the ORM, which the
+cache shows only within AUTH_CACHE_SECONDS, refuses the next write at once.
 """
 
 from dataclasses import dataclass
@@ -26,7 +26,8 @@ class TokenCustomer:
 
 class TokenRevoked(Exception):
     """The token's customer is gone, inactive, or has another password now: nothing was
-    written, and the token is to be refused as its authentication refuses it."""
+    written. A signal to the code that passed the token (`favorites.views.own_lane`),
+    which leaves the request to DRF's authentication to refuse; never answered itself."""
 
 
 # `holds` as a condition on the customer's row, for PostgreSQL (its `md5`), with one

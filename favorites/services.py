@@ -77,22 +77,35 @@ _COUNT_AND_HAS = (
 # Every column a new favorite fills, in `Favorite`'s field order.
 _INSERTED = tuple(field for field in Favorite._meta.concrete_fields if not field.primary_key)
 _INSERTED_COLUMNS = ", ".join(f'"{field.column}"' for field in _INSERTED)
-# PostgreSQL's add, once the customer's row is locked: the count and the duplicate check,
-# the insert when neither refuses it and the customer is still there, and its event, in one
-# statement (one round trip where the ORM took three). Answers (count, present, the
-# favorite's id or null, the event's id).
-_ADD = (
-    f"WITH list AS ({_COUNT_AND_HAS}), "
-    f"favorite AS (INSERT INTO {_FAVORITES} ({_INSERTED_COLUMNS}) "
-    f"SELECT {', '.join(['%s'] * len(_INSERTED))} FROM list "
-    "WHERE list.saved < %s AND list.present = 0 "
-    f'AND EXISTS (SELECT 1 FROM "{Customer._meta.db_table}" WHERE "id" = %s) '
-    'RETURNING "id"), '
-    f'event AS (INSERT INTO "{OUTBOX_TABLE}" ({OUTBOX_COLUMNS}) '
-    f'SELECT {OUTBOX_VALUES} FROM favorite RETURNING "id") '
-    "SELECT list.saved, list.present, favorite.id, event.id "
-    "FROM list LEFT JOIN favorite ON TRUE LEFT JOIN event ON TRUE"
-)
+
+
+def _holder(checked: bool) -> str:
+    """The customer's row, while it is there; `checked`: and while it holds the caller's
+    token, whose digest is the second parameter (customers/tokens.py)."""
+    holding = f" AND {HOLDS_SQL}" if checked else ""
+    return f'SELECT 1 FROM "{Customer._meta.db_table}" WHERE "id" = %s{holding}'
+
+
+@functools.cache
+def _add_sql(checked: bool) -> str:
+    """PostgreSQL's add, once the customer's row is locked: the count and the duplicate
+    check, the insert when neither refuses it and the customer is still there (`_holder`),
+    and its event, in one statement (one round trip where the ORM took three). Answers
+    (whether the customer was there, count, present, the favorite's id or null, the
+    event's id)."""
+    return (
+        f"WITH holder AS ({_holder(checked)}), list AS ({_COUNT_AND_HAS}), "
+        f"favorite AS (INSERT INTO {_FAVORITES} ({_INSERTED_COLUMNS}) "
+        f"SELECT {', '.join(['%s'] * len(_INSERTED))} FROM list "
+        "WHERE list.saved < %s AND list.present = 0 AND EXISTS (SELECT 1 FROM holder) "
+        'RETURNING "id"), '
+        f'event AS (INSERT INTO "{OUTBOX_TABLE}" ({OUTBOX_COLUMNS}) '
+        f'SELECT {OUTBOX_VALUES} FROM favorite RETURNING "id") '
+        "SELECT EXISTS (SELECT 1 FROM holder), list.saved, list.present, favorite.id, event.id "
+        "FROM list LEFT JOIN favorite ON TRUE LEFT JOIN event ON TRUE"
+    )
+
+
 # PostgreSQL's remove: the row and its event in one statement, which needs no transaction
 # of its own (a statement is one). Answers the event's id, or no row.
 _GONE = f'DELETE FROM {_FAVORITES} WHERE "customer_id" = %s AND "product_id" = %s'
@@ -104,7 +117,7 @@ _REMOVE = f'WITH gone AS ({_GONE} RETURNING "id") {_EVENT_OF_GONE}'
 # The same, made only while the caller's token holds (customers/tokens.py). Answers whether
 # it held, and the event's id or null.
 _REMOVE_CHECKED = (
-    f'WITH holder AS (SELECT 1 FROM "{Customer._meta.db_table}" WHERE "id" = %s AND {HOLDS_SQL}), '
+    f"WITH holder AS ({_holder(True)}), "
     f'gone AS ({_GONE} AND EXISTS (SELECT 1 FROM holder) RETURNING "id"), '
     f"event AS ({_EVENT_OF_GONE}) "
     'SELECT EXISTS (SELECT 1 FROM holder), (SELECT "id" FROM event)'
@@ -112,19 +125,17 @@ _REMOVE_CHECKED = (
 
 
 @functools.cache
-def _lock_customer(vendor: str, checked: bool = False) -> str:
+def _lock_customer(vendor: str) -> str:
     """The customer's row, locked until the transaction ends (where the database locks
     rows: SQLite locks the whole file for a write). No key update: inserts whose foreign
-    key points to the row are not held up. `checked` (PostgreSQL): only while the token
-    whose digest is the second parameter holds."""
+    key points to the row are not held up."""
     table = connection.ops.quote_name(Customer._meta.db_table)
-    holding = f" AND {HOLDS_SQL}" if checked else ""
     lock = (
         connection.ops.for_update_sql(no_key=True)
         if connection.features.has_select_for_update
         else ""
     )
-    return f'SELECT 1 FROM {table} WHERE "id" = %s{holding} {lock}'.rstrip()
+    return f'SELECT 1 FROM {table} WHERE "id" = %s {lock}'.rstrip()
 
 
 def _token_held(customer_id: int, token: TokenCustomer) -> bool:
@@ -133,6 +144,11 @@ def _token_held(customer_id: int, token: TokenCustomer) -> bool:
     return state is not None and holds(
         is_active=state[0], password=state[1], digest=token.password_digest
     )
+
+
+def _check_token(token: TokenCustomer | None, customer: Customer) -> None:
+    if token is not None and token.id != customer.pk:
+        raise ValueError("The token names another customer.")
 
 
 def _not_held(token: TokenCustomer | None) -> Exception:
@@ -150,7 +166,7 @@ def _refuse(*, count: int, present: int, limit: int, product_id: str) -> None:
 
 @functools.cache
 def _lock_and_add_sql(checked: bool) -> str:
-    """PostgreSQL's add, in one round trip: the customer's row locked, then `_ADD`.
+    """PostgreSQL's add, in one round trip: the customer's row locked, then `_add_sql`.
 
     Sent as one query of two statements, which PostgreSQL runs as one transaction (or as a
     part of the caller's). At READ COMMITTED, Django's and PostgreSQL's default level,
@@ -163,7 +179,7 @@ def _lock_and_add_sql(checked: bool) -> str:
     the prepared `_REMOVE`: PostgreSQL spent no more CPU per write for it
     (docs/performance.md, "Writes").
     """
-    return f"{_lock_customer(connection.vendor, checked)}; {_ADD}"
+    return f"{_lock_customer(connection.vendor)}; {_add_sql(checked)}"
 
 
 def _add_on_postgresql(
@@ -179,13 +195,13 @@ def _add_on_postgresql(
     with connection.cursor() as cursor:
         cursor.execute(
             _lock_and_add_sql(token is not None),
-            [customer_id, *holding, product_id, customer_id, *values, limit, customer_id, *outbox],
+            [customer_id, customer_id, *holding, product_id, customer_id, *values, limit, *outbox],
         )
         locked = cursor.fetchone() is not None
         if not cursor.nextset():
             raise RuntimeError("The add's query answered one result, not two.")
-        count, present, favorite.pk, event_id = cursor.fetchone()
-    if not locked:  # the add inserted nothing
+        held, count, present, favorite.pk, event_id = cursor.fetchone()
+    if not (locked and held):  # the add inserted nothing
         raise _not_held(token)
     _refuse(count=count, present=present, limit=limit, product_id=product_id)
     favorite._state.adding = False
@@ -209,13 +225,15 @@ def favorite_add(
     `ProductNotFound` and `CatalogUnavailable`. Nothing is written unless the favorite
     is returned.
 
-    `token`, when given, is the caller's (`customers.authentication.token_customer`), its
-    customer `customer`, whose row need not have been read: the add is then made only
-    while the token holds, checked against the customer's row in the add's own
-    transaction, and raises `TokenRevoked` otherwise.
+    `token`, when given, is the caller's (`customers.authentication.token_customer`), and
+    `customer` the customer it names, whose row need not have been read: the add is then
+    made only while the token holds, checked against the customer's row in the add's own
+    transaction, and raises `TokenRevoked` otherwise. It takes `product`: the catalog is
+    not asked, nor is anything read, for a caller not yet checked.
     """
-    if token is not None and token.id != customer.pk:
-        raise ValueError("The token names another customer.")
+    _check_token(token, customer)
+    if token is not None and product is None:
+        raise ValueError("An add checking a token takes the product at hand.")
     catalog.product_id_validate(product_id)
     limit = settings.FAVORITES_MAX_PER_CUSTOMER
     if product is None:
@@ -277,8 +295,7 @@ def favorite_remove(
 
     `token`: as `favorite_add`'s (`TokenRevoked` when it no longer holds).
     """
-    if token is not None and token.id != customer.pk:
-        raise ValueError("The token names another customer.")
+    _check_token(token, customer)
     data = {"product_id": product_id}
     if connection.vendor == "postgresql":
         # One statement: a transaction of its own, or a part of the caller's.

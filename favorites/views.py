@@ -582,11 +582,10 @@ def _token_caller(request, customer_id: str) -> tuple[Customer, TokenCustomer] |
     return customer, token
 
 
-def _revoked(token: TokenCustomer) -> HttpResponse | None:
-    """The write found the token revoked and wrote nothing: None, for the viewset to
-    answer, reading the customer afresh (a change made past the ORM may be in the cache)."""
+def _revoked(token: TokenCustomer) -> None:
+    """The write found the token revoked and wrote nothing: the viewset is to answer,
+    reading the customer afresh (a change made past the ORM may still be in the cache)."""
     customer_forget(customer_id=token.id)
-    return None
 
 
 def _refused(request, error: Exception) -> HttpResponse:
@@ -644,7 +643,8 @@ def _add_in_lane(request, customer_id: str) -> HttpResponse | None:
             customer=customer, product_id=product_id, product=product, token=token
         )
     except TokenRevoked:
-        return _revoked(token)
+        _revoked(token)
+        return None
     except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     return HttpResponse(
@@ -660,7 +660,8 @@ def _remove_in_lane(request, customer_id: str, product_id: str) -> HttpResponse 
     try:
         favorite_remove(customer=customer, product_id=product_id, token=token)
     except TokenRevoked:
-        return _revoked(token)
+        _revoked(token)
+        return None
     except Exception as error:  # as DRF's dispatch catches it, for the same handler
         return _refused(request, error)
     response = HttpResponse(status=204)

@@ -280,16 +280,17 @@ ADD_CASES = {
 
 
 @pytest.mark.parametrize("case", ADD_CASES)
-def test_the_lane_adds_as_the_viewset_does(customer, catalog_http, settings, viewset_calls, case):
+def test_the_lane_adds_as_the_viewset_does(
+    request, customer, catalog_http, settings, viewset_calls, case
+):
     settings.FAVORITES_MAX_PER_CUSTOMER = 3
     favorites, cached, catalog, status, code, catalog_calls, viewset_answers = ADD_CASES[case]
     FavoriteFactory.create_batch(favorites, customer=customer)
     if favorites == 1:
         Favorite.objects.filter(customer=customer).update(product_id=PRODUCT_ID)
     if cached:
-        catalog_http.get(luizalabs_url(PRODUCT_ID), json=luizalabs_product(PRODUCT_ID))
-        product_get(PRODUCT_ID)
-        catalog_http.reset()
+        request.getfixturevalue("product_cached")
+        catalog_http.reset()  # the catalog's answer from now on: `catalog`
     catalog_http.get(luizalabs_url(PRODUCT_ID), **catalog)
     viewset = urls.favorite_list.__wrapped__
 
@@ -439,6 +440,7 @@ def test_other_adds_are_the_viewsets(
     assert Favorite.objects.filter(customer=customer, product_id=PRODUCT_ID).exists()
 
 
+@pytest.mark.django_db(transaction=True)  # each write's own transaction, not a savepoint
 @pytest.mark.parametrize(
     "revocation", ["deactivated", "password changed", "deleted", "deactivated past the ORM"]
 )
@@ -447,7 +449,7 @@ def test_a_revoked_token_writes_nothing_in_the_lane(
 ):
     """The lane's writes check the token against the customer's row in their own
     statement: refused there, the viewset answers, reading the customer afresh."""
-    FavoriteFactory(customer=customer, product_id=PRODUCT_ID)
+    FavoriteFactory(customer=customer, product_id="kept-favorite")
     client = auth_client(customer)
     assert client.get(LIST_URL).status_code == 200  # the customer in the cache
     events = Event.objects.count()
@@ -463,13 +465,13 @@ def test_a_revoked_token_writes_nothing_in_the_lane(
         Customer.objects.filter(pk=customer.pk).update(is_active=False)
 
     for response in (
-        client.delete(DETAIL_URL),
+        client.delete(f"{LIST_URL}kept-favorite/"),
         client.post(LIST_URL, {"product_id": PRODUCT_ID}, format="json"),
     ):
         assert_problem(response, 401, "authentication_failed")
     assert viewset_calls.call_count == 2
-    assert Favorite.objects.filter(product_id=PRODUCT_ID).count() == (
-        0 if revocation == "deleted" else 1
+    assert list(Favorite.objects.values_list("product_id", flat=True)) == (
+        [] if revocation == "deleted" else ["kept-favorite"]
     )
     assert Event.objects.count() == events
 

@@ -181,7 +181,7 @@ def test_an_add_with_the_answer_cached_is_one_query_and_a_remove_one(
     lock, add = added.captured_queries[0]["sql"].split("; ")
     assert lock.startswith("SELECT 1 FROM")
     assert lock.endswith("FOR NO KEY UPDATE")
-    assert add.startswith("WITH list AS")
+    assert add.startswith("WITH holder AS")
     assert [q["sql"].split()[0] for q in removed][:1] == ["WITH"]
     dispatch = [q["sql"] for q in added.captured_queries[1:] + removed.captured_queries[1:]]
     assert dispatch
@@ -227,6 +227,7 @@ def vendor(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.django_db(transaction=True)  # the write's own transaction, not a savepoint
 @pytest.mark.parametrize("revocation", ["password changed", "deactivated", "deleted"])
 def test_a_write_whose_token_no_longer_holds_writes_nothing(
     customer, catalog_http, vendor, revocation
@@ -281,8 +282,13 @@ def test_a_write_whose_token_holds_is_made_without_the_customers_row(
     ) == [EventType.FAVORITE_ADDED, EventType.FAVORITE_REMOVED]
 
 
-def test_a_token_is_only_its_own_customers(customer, other_customer, catalog_http):
+def test_a_token_is_only_its_own_customers_and_comes_with_the_product(
+    customer, other_customer, catalog_http
+):
     with pytest.raises(ValueError, match="another customer"):
         favorite_remove(
             customer=customer, product_id=PRODUCT_ID, token=caller_token(other_customer)
         )
+    with pytest.raises(ValueError, match="the product at hand"):
+        favorite_add(customer=customer, product_id=PRODUCT_ID, token=caller_token(customer))
+    assert len(catalog_http.calls) == 0
