@@ -65,7 +65,10 @@ class BodyServer:
             pending = b""
             while not self._stop.is_set():  # keep-alive: one answer per request
                 while b"\r\n\r\n" not in pending:
-                    data = conn.recv(4096)
+                    try:
+                        data = conn.recv(4096)
+                    except OSError:  # the client reset the connection it gave up on
+                        return
                     if not data:
                         return
                     pending += data
