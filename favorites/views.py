@@ -526,14 +526,17 @@ def own_lane(view):
     negotiation, permission and throttle checks, rendering) was a fifth of the list's CPU
     under gunicorn; skipping it, with the add's single round trip, took a write from
     1.1-1.3 to 0.8-0.9 ms of CPU in-process (docs/performance.md). So such a request is answered
-    here, by what the viewset's action does: the same authentication class, body parser,
-    validation, service or page function, error handler, and the headers the viewset adds
-    (`LANES`).
+    here, by what the viewset's action does: the same authentication class (for the list;
+    an add or a remove checks the token in its own statement instead, `token=`, and reads
+    no cached customer), body parser, validation, service or page function, error handler,
+    and the headers the viewset adds (`LANES`).
 
     Anything else goes to `view`, the viewset, unchanged, before anything is done: another
     method, no token or a refused one, another customer's list (staff's included), an
     `Accept` or `?format=` to negotiate, an `Idempotency-Key`, a body that is not a small
-    JSON object with a plainly valid id, a bad list parameter. An exception raised by the
+    JSON object with a plainly valid id, an add whose catalog answer is not at hand, a bad
+    list parameter; and a write whose statement found the token revoked (nothing written).
+    An exception raised by the
     service is answered by the viewset's error handler (`_refused`); one met before it
     (while authenticating), by the problem-details middleware, with the same 503 and
     `Retry-After` as the viewset's for a database outage.
