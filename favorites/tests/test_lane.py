@@ -253,29 +253,16 @@ def test_a_customers_own_add_and_remove_are_answered_in_the_lane(
 # (status, problem code) to both adds, how often the two adds ask the catalog (an answer,
 # found or not, is cached; a failure is not), and how many of the two the viewset answers
 # (the lane leaves it an add whose catalog answer is not at hand).
+FOUND = {"json": luizalabs_product(PRODUCT_ID)}
+NEVER_ASKED: dict = {"json": {}}  # refused before the catalog is asked
+FAILING = {"status": 500, "body": "Error"}
 ADD_CASES = {
-    "added": (0, True, {"json": luizalabs_product(PRODUCT_ID)}, 201, None, 0, 1),
-    "already a favorite": (1, True, {"json": {}}, 409, "favorite_exists", 0, 1),
-    "list full": (3, True, {"json": {}}, 422, "favorites_limit_reached", 0, 1),
-    "added, the catalog asked": (
-        0,
-        False,
-        {"json": luizalabs_product(PRODUCT_ID)},
-        201,
-        None,
-        1,
-        2,
-    ),
+    "added": (0, True, FOUND, 201, None, 0, 1),
+    "already a favorite": (1, True, NEVER_ASKED, 409, "favorite_exists", 0, 1),
+    "list full": (3, True, NEVER_ASKED, 422, "favorites_limit_reached", 0, 1),
+    "added, the catalog asked": (0, False, FOUND, 201, None, 1, 2),
     "not in the catalog": (0, False, {"status": 404}, 422, "product_not_found", 1, 2),
-    "catalog failing": (
-        0,
-        False,
-        {"status": 500, "body": "Error"},
-        503,
-        "catalog_unavailable",
-        2,
-        2,
-    ),
+    "catalog failing": (0, False, FAILING, 503, "catalog_unavailable", 2, 2),
 }
 
 
