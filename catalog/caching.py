@@ -7,8 +7,10 @@ import hashlib
 import logging
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.cache import cache
 
+from favorites_project import near_cache
 from favorites_project.caching import CACHE_ERRORS
 
 logger = logging.getLogger("catalog")
@@ -28,8 +30,11 @@ def key(provider: _Named, *parts: str) -> str:
 
 
 def read(cache_key: str) -> Any:
+    """The cached answer, or None. Kept in the process while Redis says it is unchanged
+    (favorites_project/near_cache.py), and no longer than a not-found answer lives."""
     try:
-        return cache.get(cache_key)
+        found = near_cache.get_many([cache_key], max_age=settings.CATALOG_NOT_FOUND_TTL)
+        return found.get(cache_key)
     except CACHE_ERRORS as exc:
         logger.warning("Catalog cache read failed, asking the catalog: %s", exc)
         return None

@@ -36,6 +36,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from customers.models import Customer
+from favorites_project import near_cache
 from favorites_project.caching import CACHE_ERRORS
 from favorites_project.sql import columns, fetch
 
@@ -59,7 +60,7 @@ def customer_get_cached(*, customer_id: int) -> Customer | None:
     """The customer with this id (its `data_version` read alongside), or None when there is none."""
     key, version_key = KEY.format(customer_id), VERSION_KEY.format(customer_id)
     try:
-        found = cache.get_many([key, version_key])
+        found = near_cache.get_many([key, version_key], max_age=settings.AUTH_CACHE_SECONDS)
     except CACHE_ERRORS as exc:
         logger.warning("Customer cache read failed, reading the database: %s", exc)
         return Customer.objects.filter(pk=customer_id).first()

@@ -235,6 +235,10 @@ ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
 # ETags need the one cache every process shares (Redis): with each process's own memory,
 # one worker could answer 304 for a list that another has just changed.
 ETAGS_ENABLED = env.bool("ETAGS_ENABLED", default=bool(_cache_url))
+# Entries of the shared cache each process keeps in memory while Redis says they are
+# unchanged (favorites_project/near_cache.py): customers, data versions, catalog answers.
+# 0 turns it off.
+CACHE_NEAR_ENTRIES = env.int("CACHE_NEAR_ENTRIES", default=10_000)
 
 # Favorites (favorites/): the most one customer's list may hold; the rate of on-demand
 # re-syncs of one favorite, per caller; bulk changes' catalog lookups (in flight at once,

@@ -4,16 +4,42 @@ import http.client
 import io
 import logging
 import socket
+import uuid
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.util import setup_testing_defaults
 
 import psycopg
+import redis
 from django.db import connections
 from drf_spectacular.generators import SchemaGenerator
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@contextmanager
+def redis_cache(settings):
+    """Django's cache as production has it: the real Redis (under a key prefix of the
+    test's own, deleted after it), with each process's near cache."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "favorites_project.caching.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    try:
+        yield
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
 
 

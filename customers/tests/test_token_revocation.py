@@ -1,8 +1,8 @@
 """Access tokens stop working as soon as their customer changes: password, activity, deletion.
 
-The authentication reads customers through the cache (customers/cache.py);
-every change through the ORM drops the cached row, and anything else is seen
-within AUTH_CACHE_SECONDS.
+The authentication reads customers through the cache (customers/cache.py), and with
+Redis through each process's near cache (favorites_project/near_cache.py); every change
+through the ORM drops the cached row, and anything else is seen within AUTH_CACHE_SECONDS.
 """
 
 import time
@@ -16,9 +16,20 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from customers.cache import customer_get_cached
 from customers.models import Customer
 from customers.tests.factories import PASSWORD
-from favorites_project.testing import assert_problem
+from favorites_project.testing import assert_problem, redis_cache
 
 ME = "/api/v1/customers/me/"
+
+
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def shared_cache(request, settings):
+    """Each rule with each process's own memory, and with Redis and the near cache, as
+    production has them."""
+    if request.param == "memory":
+        yield
+        return
+    with redis_cache(settings):
+        yield
 
 
 @pytest.fixture

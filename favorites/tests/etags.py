@@ -1,35 +1,18 @@
 """ETags as production has them, for the favorites tests: a real Redis (a key prefix of
-each test's own, deleted after it), ETAGS_ENABLED on."""
+each test's own, deleted after it, and the near cache), ETAGS_ENABLED on."""
 
-import uuid
 from contextlib import contextmanager
-
-import redis
 
 from customers.cache import customer_data_version
 from customers.models import Customer
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from favorites_project.testing import redis_cache
 
 
 @contextmanager
 def redis_etags(settings):
-    prefix = f"test-etags-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "favorites_project.caching.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    settings.ETAGS_ENABLED = True
-    try:
+    with redis_cache(settings):
+        settings.ETAGS_ENABLED = True
         yield
-    finally:
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
-        client.close()
 
 
 def data_version(customer: Customer) -> str | None:
