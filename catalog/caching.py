@@ -7,7 +7,6 @@ import hashlib
 import logging
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.core.cache import cache
 
 from favorites_project import near_cache
@@ -30,17 +29,17 @@ def key(provider: _Named, *parts: str) -> str:
 
 
 def read(cache_key: str) -> Any:
-    """The cached answer, or None. Kept in the process while Redis says it is unchanged
-    (favorites_project/near_cache.py), and no longer than a not-found answer lives."""
+    """The cached answer, or None; never change it (it may be shared: kept in the
+    process while Redis says it is unchanged, favorites_project/near_cache.py)."""
     try:
-        found = near_cache.get_many([cache_key], max_age=settings.CATALOG_NOT_FOUND_TTL)
-        return found.get(cache_key)
+        return near_cache.get_many([cache_key]).get(cache_key)
     except CACHE_ERRORS as exc:
         logger.warning("Catalog cache read failed, asking the catalog: %s", exc)
         return None
 
 
 def write(cache_key: str, value: Any, ttl: float) -> None:
+    near_cache.forget([cache_key])
     try:
         cache.set(cache_key, value, ttl)
     except CACHE_ERRORS as exc:

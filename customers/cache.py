@@ -10,6 +10,11 @@ own password forms and commands). A change that bypasses the ORM
 (`QuerySet.update()`, raw SQL) shows up within `AUTH_CACHE_SECONDS`; so does
 any change while the cache cannot be reached.
 
+Both are read through each process's near cache (favorites_project/near_cache.py),
+which keeps an entry no longer than its key lives in Redis, drops it when Redis says the
+key changed, and at once for this process's own changes (`customer_forget`,
+`customer_data_changed`).
+
 The cached instance is a snapshot: services that change a customer re-read it
 first (see `customers.services.customer_update`).
 
@@ -60,7 +65,7 @@ def customer_get_cached(*, customer_id: int) -> Customer | None:
     """The customer with this id (its `data_version` read alongside), or None when there is none."""
     key, version_key = KEY.format(customer_id), VERSION_KEY.format(customer_id)
     try:
-        found = near_cache.get_many([key, version_key], max_age=settings.AUTH_CACHE_SECONDS)
+        found = near_cache.get_many([key, version_key])
     except CACHE_ERRORS as exc:
         logger.warning("Customer cache read failed, reading the database: %s", exc)
         return Customer.objects.filter(pk=customer_id).first()
@@ -119,6 +124,8 @@ def customer_data_changed(*, customer_ids: Iterable[int]) -> None:
                 settings.ETAG_VERSION_TTL,
                 exc,
             )
+        # This process's readers, at once; the others' when Redis tells them.
+        near_cache.forget(keys)
 
     # Now, for reads inside this transaction, and again at commit: a reader that made a
     # new version in between may have read the rows as they were before the commit.
@@ -131,14 +138,16 @@ def customer_forget(*, customer_id: int) -> None:
     """Drop the cached customer, now and when the transaction that changed it commits."""
 
     def forget():
+        key = KEY.format(customer_id)
         try:
-            cache.delete(KEY.format(customer_id))
+            cache.delete(key)
         except CACHE_ERRORS as exc:
             logger.warning(
                 "Customer cache delete failed; the change shows within %s s: %s",
                 settings.AUTH_CACHE_SECONDS,
                 exc,
             )
+        near_cache.forget([key])
 
     # Now, and again at commit: a request in between may have cached the row as it was.
     forget()

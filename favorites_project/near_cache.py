@@ -2,129 +2,131 @@
 
 The hot path reads the same few keys over and over: the customer a token names and its
 data version (customers/cache.py), the catalog's answer for a product being added
-(catalog/products.py). Each read is a round trip to Redis, and a round trip was the
-largest share of a list's cost that was not the list's own work (docs/performance.md).
-So those reads go through `near_cache.get_many`, which keeps what it read, in this
-process, and answers from it until Redis says the key changed.
+(catalog/caching.py). Each read was a round trip to Redis, the largest share of a list's
+cost that was not the list's own work (docs/performance.md). So those reads go through
+`get_many`, which keeps what it read in this process and answers from it until Redis says
+the key changed.
 
-Redis says so by *client-side caching*'s broadcast mode: one connection per process asks
+Redis says so by client-side caching's broadcast mode: one connection per process asks
 Redis (`CLIENT TRACKING ON REDIRECT <itself> BCAST PREFIX ...`) for the name of every key
-under the kept prefixes that anyone changes, deletes or lets expire, and a FLUSHDB. The
-messages are read before every answer from memory, in the thread that answers: Redis
-writes a change's message to that connection before it replies to the change, so a
-client that was answered for its write (a 201, a 204, a revocation) is never answered
-from an entry older than it. A key read while it changed is not kept (Redis's own
-recipe, a placeholder per key in flight).
+under `PREFIXES` that anyone changes, deletes or lets expire (and for a FLUSHDB). Its
+messages are read, in the thread that answers, before any entry is used. A key read while
+it changed is not kept (Redis's own recipe: a placeholder per key in flight). This
+process's own changes drop its entries at once (`forget`); another process's change is
+told by Redis, which writes the message before it answers the change, so it is normally
+here before the next request that could depend on it. In any case an entry lives no longer
+than its key in Redis (its TTL, read with it) nor `CACHE_NEAR_SECONDS`, which bounds what a
+message lost on the way could cost.
 
-Anything wrong with that connection (Redis down, restarted, or dropping it) empties the
-near cache and sends every read to Redis until the connection is made again, at most once a
-second. Each entry also lasts no longer than its caller's `max_age`, the bound its key has
-in Redis. The near cache holds at most `CACHE_NEAR_ENTRIES` entries (the oldest go first); 0
-turns it off, and it is off unless the cache is a single Redis server.
+Without that connection (Redis down or restarted, the connection dropped, or a Redis that
+refuses `CLIENT TRACKING`) nothing is kept and every read goes to Redis; the connection is
+made again by the next read, at most once a second (every five minutes after a refusal).
+At most `CACHE_NEAR_ENTRIES` entries are kept (the oldest go first); 0 turns it off, and it
+is off unless the cache is this project's Redis backend on one server (with replicas, reads
+would not come from the server that is written).
+
+The values are shared by every caller in the process: never change one.
 """
 
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterable
-from typing import Any
+from time import monotonic
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.exceptions import ResponseError
 
-from favorites_project.caching import CACHE_ERRORS
+from favorites_project.caching import CACHE_ERRORS, RedisCache
 
 logger = logging.getLogger(__name__)
 
-# The prefixes whose keys may be kept (before Django's key prefix and version).
+# The prefixes whose keys are kept (before Django's key prefix and version).
 PREFIXES = ("customers:", "catalog:")
 _CHANNEL = b"__redis__:invalidate"
 _RETRY_SECONDS = 1.0
+_REFUSED_RETRY_SECONDS = 300.0
 
 
 class NearCache:
-    def __init__(self, max_entries: int):
+    def __init__(self, *, max_entries: int, max_age: float):
         self.max_entries = max_entries
+        self.max_age = max_age
+        self.listener_id: int | None = None  # the listening connection's, as Redis names it
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[Any, float]] = {}  # made key -> (value, expires at)
         self._pending: dict[str, object] = {}  # made key -> the read in flight
         self._connection: Any = None
-        self._pid = 0
+        self._connecting = False
         self._retry_at = 0.0
-        self._off = False
-        self.listener_id: int | None = None  # the connection's, as Redis names it
+        self._off_told = False
 
-    def get_many(self, keys: Iterable[str], *, max_age: float) -> dict[str, Any]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """`cache.get_many(keys)`, answered from this process where it can be."""
         keys = list(keys)
-        if not all(key.startswith(PREFIXES) for key in keys):
-            raise ValueError(f"Only keys under {PREFIXES} are kept near: Redis names no others.")
-        made = {key: cache.make_and_validate_key(key) for key in keys}
+        made = {key: _made_key(key) for key in keys}
         found, missing, mark = {}, [], object()
-        now = time.monotonic()
         with self._lock:
-            if not self._listening(now):
-                return cache.get_many(keys)
-            for key in keys:
+            listening = self._listening()
+            now = monotonic()
+            for key in keys if listening else ():
                 entry = self._entries.get(made[key])
                 if entry is not None and entry[1] > now:
                     found[key] = entry[0]
                 else:
                     missing.append(key)
                     self._pending[made[key]] = mark
+        if not listening:
+            self._connect_when_due()
+            return cache.get_many(keys)
         if not missing:
             return found
-        fetched: dict[str, Any] = {}
+        fetched: dict[str, tuple[Any, float | None]] = {}
         try:
-            fetched = cache.get_many(missing)
+            fetched = cast(RedisCache, caches["default"]).get_many_with_ttl(missing)
         finally:
             with self._lock:
                 # Kept only when no message about the key came while it was read.
-                listening = self._listening(time.monotonic())
+                listening = self._listening()
                 for key in missing:
                     if self._pending.get(made[key]) is mark:
                         del self._pending[made[key]]
                         if listening and key in fetched:
-                            self._keep(made[key], fetched[key], now + max_age)
-        return {**found, **fetched}
+                            value, ttl = fetched[key]
+                            life = self.max_age if ttl is None else min(ttl, self.max_age)
+                            self._keep(made[key], value, now + life)
+        return {**found, **{key: value for key, (value, _) in fetched.items()}}
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Drop these keys' entries: this process is changing them."""
+        with self._lock:
+            for key in keys:
+                self._entries.pop(_made_key(key), None)
+                self._pending.pop(_made_key(key), None)
 
     def close(self) -> None:
-        """Forget every entry and hang up; the next read connects again."""
+        """Drop every entry and hang up; the next read connects again."""
         with self._lock:
             self._drop()
-            self._retry_at = 0.0
 
     # -- under the lock ------------------------------------------------------------------
 
     def _keep(self, key: str, value: Any, expires_at: float) -> None:
+        if expires_at <= monotonic():
+            return
+        self._entries.pop(key, None)
         if len(self._entries) >= self.max_entries:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = (value, expires_at)
 
-    def _listening(self, now: float) -> bool:
-        """Whether the entries can be trusted: every message Redis has sent is applied."""
-        if self._pid != os.getpid():  # a forked worker: the parent's socket is not ours
-            self._connection, self._pid, self._retry_at = None, os.getpid(), 0.0
-            self._entries.clear()
-            self._pending.clear()
+    def _listening(self) -> bool:
+        """Whether the entries can be trusted: connected, every message applied."""
         if self._connection is None:
-            if now < self._retry_at:
-                return False
-            self._retry_at = now + _RETRY_SECONDS
-            try:
-                self._connection = self._connect()
-            except CACHE_ERRORS as exc:
-                # Once, not every second while Redis is away.
-                (logger.debug if self._off else logger.warning)(
-                    "Near cache off until Redis answers: %s", exc
-                )
-                self._off = True
-                return False
-            self._off = False
+            return False
         try:
             while self._connection.can_read(timeout=0):
                 self._apply(self._connection.read_response())
@@ -138,13 +140,13 @@ class NearCache:
         # ["message", channel, [keys]]; keys None: the whole database was flushed.
         if not (isinstance(message, list) and len(message) == 3 and message[1] == _CHANNEL):
             return
-        keys = message[2]
-        if keys is None:
+        if message[2] is None:
             self._entries.clear()
             self._pending.clear()
             return
-        for key in keys:
-            name = key.decode()
+        for key in message[2]:
+            # Any bytes may name a key; ours are text.
+            name = key.decode(errors="surrogateescape")
             self._entries.pop(name, None)
             self._pending.pop(name, None)
 
@@ -152,8 +154,36 @@ class NearCache:
         connection, self._connection = self._connection, None
         self._entries.clear()
         self._pending.clear()
+        self._retry_at = 0.0
         if connection is not None:
             connection.disconnect()
+
+    # -- connecting (outside the lock: reads go to Redis meanwhile) -----------------------
+
+    def _connect_when_due(self) -> None:
+        with self._lock:
+            if self._connection is not None or self._connecting or monotonic() < self._retry_at:
+                return
+            self._connecting = True
+        connection = None
+        try:
+            connection = self._connect()
+        except ResponseError as exc:  # no CLIENT TRACKING (a Redis before 6, an ACL)
+            self._off(exc, _REFUSED_RETRY_SECONDS)
+        except CACHE_ERRORS as exc:
+            self._off(exc, _RETRY_SECONDS)
+        finally:
+            with self._lock:
+                self._connecting = False
+                if connection is not None:
+                    self._connection, self._off_told = connection, False
+
+    def _off(self, exc: Exception, retry_in: float) -> None:
+        with self._lock:
+            self._retry_at = monotonic() + retry_in
+            told, self._off_told = self._off_told, True
+        # Once, not at every try while Redis is away.
+        (logger.debug if told else logger.warning)("Near cache off until Redis answers: %s", exc)
 
     def _connect(self):
         # A connection of its own, outside the pool, speaking RESP2, where the messages are
@@ -164,48 +194,84 @@ class NearCache:
         try:
             connection.connect()
             connection.send_command("CLIENT", "ID")
-            self.listener_id = own_id = connection.read_response()
+            listener_id = connection.read_response()
             connection.send_command(
-                "CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *prefixes
+                "CLIENT", "TRACKING", "ON", "REDIRECT", listener_id, "BCAST", *prefixes
             )
-            connection.read_response()  # OK, or a ResponseError (a Redis before 6)
+            connection.read_response()
             connection.send_command("SUBSCRIBE", _CHANNEL)
             connection.read_response()  # the subscription's confirmation
         except BaseException:
             connection.disconnect()
             raise
+        self.listener_id = listener_id
         return connection
+
+
+def _made_key(key: str) -> str:
+    if not key.startswith(PREFIXES):
+        raise ValueError(f"Only keys under {PREFIXES} are kept near: Redis names no others.")
+    return cache.make_and_validate_key(key)
 
 
 _near: NearCache | None = None
 _configured = False
+_configuring = threading.Lock()
 
 
-def get_many(keys: Iterable[str], *, max_age: float) -> dict[str, Any]:
-    """`cache.get_many(keys)`, from this process's near cache when there is one; an entry
-    is kept for at most `max_age` seconds."""
-    near = _near_cache()
-    if near is None:
-        return cache.get_many(list(keys))
-    return near.get_many(keys, max_age=max_age)
+def get_many(keys: Iterable[str]) -> dict[str, Any]:
+    """`cache.get_many(keys)`, from this process's near cache when there is one."""
+    near = near_cache()
+    return cache.get_many(list(keys)) if near is None else near.get_many(keys)
 
 
-def _near_cache() -> NearCache | None:
+def forget(keys: Iterable[str]) -> None:
+    """Drop these keys from this process's near cache, for a change this process makes."""
+    near = near_cache()
+    if near is not None:
+        near.forget(keys)
+
+
+def near_cache() -> NearCache | None:
+    """This process's near cache, made on first use from the settings (again when a test
+    changes them); None when it is off."""
     global _near, _configured
-    if not _configured:
-        size = settings.CACHE_NEAR_ENTRIES
-        shared = caches["default"]
-        # One server: with replicas, reads would not come from the server that is written.
-        single_redis = isinstance(shared, RedisCache) and len(getattr(shared, "_servers", ())) == 1
-        _near = NearCache(size) if size > 0 and single_redis else None
-        _configured = True
-    return _near
+    with _configuring:
+        if not _configured:
+            _near, _configured = _from_settings(), True
+        return _near
+
+
+def _from_settings() -> NearCache | None:
+    shared = caches["default"]
+    if settings.CACHE_NEAR_ENTRIES <= 0 or not isinstance(shared, RedisCache):
+        return None
+    if len(getattr(shared, "_servers", ())) != 1:
+        return None
+    # Redis names the keys that changed under a prefix: the made keys must keep it.
+    if not all(shared.make_key(p + "x").startswith(shared.make_key(p)) for p in PREFIXES):
+        logger.warning("Near cache off: the cache's KEY_FUNCTION does not keep key prefixes")
+        return None
+    return NearCache(max_entries=settings.CACHE_NEAR_ENTRIES, max_age=settings.CACHE_NEAR_SECONDS)
+
+
+def _unconfigure() -> None:
+    global _near, _configured
+    if _near is not None:
+        _near.close()
+    _near, _configured = None, False
 
 
 @receiver(setting_changed)
-def _reconfigure(*, setting: str, **kwargs) -> None:
-    global _near, _configured
-    if setting in ("CACHE_NEAR_ENTRIES", "CACHES"):
-        if _near is not None:
-            _near.close()
-        _near, _configured = None, False
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    if setting in ("CACHES", "CACHE_NEAR_ENTRIES", "CACHE_NEAR_SECONDS"):
+        _unconfigure()
+
+
+def _forked() -> None:
+    """In a forked child: the parent's connection, lock and entries are not its own."""
+    global _near, _configured, _configuring
+    _near, _configured, _configuring = None, False, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)

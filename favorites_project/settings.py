@@ -237,8 +237,10 @@ ETAG_VERSION_TTL = env.int("ETAG_VERSION_TTL", default=600)
 ETAGS_ENABLED = env.bool("ETAGS_ENABLED", default=bool(_cache_url))
 # Entries of the shared cache each process keeps in memory while Redis says they are
 # unchanged (favorites_project/near_cache.py): customers, data versions, catalog answers.
-# 0 turns it off.
+# 0 turns it off. Each lives no longer than its key in Redis, nor CACHE_NEAR_SECONDS (what
+# a message from Redis lost on the way could cost).
 CACHE_NEAR_ENTRIES = env.int("CACHE_NEAR_ENTRIES", default=10_000)
+CACHE_NEAR_SECONDS = env.float("CACHE_NEAR_SECONDS", default=5.0)
 
 # Favorites (favorites/): the most one customer's list may hold; the rate of on-demand
 # re-syncs of one favorite, per caller; bulk changes' catalog lookups (in flight at once,

@@ -9,7 +9,7 @@ import pytest
 import redis
 from django.test import override_settings
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from favorites_project.testing import REDIS_URL
 
 
 @pytest.fixture

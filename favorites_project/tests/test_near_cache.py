@@ -1,63 +1,65 @@
 """The near cache (favorites_project/near_cache.py) against the real Redis: what it keeps,
 and every way an entry stops being answered."""
 
+import os
 import threading
 import time
-import uuid
 
 import pytest
 import redis
 from django.core.cache import cache
 
 from favorites_project import near_cache
+from favorites_project.caching import RedisCacheClient
+from favorites_project.testing import REDIS_URL, redis_cache
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-KEY = "customers:v1:customer:1"
+KEY = "customers:v1:customer:1"  # customers.cache.KEY's form
 OTHER = "catalog:v1:product:1"
 
 
 @pytest.fixture
-def redis_cache(settings):
-    """Django's cache on the real Redis under a key prefix of its own, the near cache on,
-    and `reads`: the keys each of its reads asked Redis for."""
-    prefix = f"test-near-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "favorites_project.caching.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
+def redis_client(settings):
+    """The cache on the real Redis (a key prefix of the test's own) with the near cache on,
+    and a client of Redis's own: another process, as far as the near cache knows."""
     settings.CACHE_NEAR_ENTRIES = 100
-    client = redis.Redis.from_url(REDIS_URL)
-    yield client, prefix
-    near = near_cache._near_cache()
-    if near is not None:
-        near.close()
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    settings.CACHE_NEAR_SECONDS = 60
+    with redis_cache(settings):
+        client = redis.Redis.from_url(REDIS_URL)
+        read()  # a process's first read goes to Redis and makes the connection
+        yield client
+        client.close()
+        near = near_cache.near_cache()
+        if near is not None:
+            near.close()
 
 
 @pytest.fixture
-def reads(redis_cache, monkeypatch):
+def reads(redis_client, monkeypatch):
     """The keys of each read that went to Redis, as the callers name them."""
     asked = []
-    real = type(cache._cache).get_many
+    real = RedisCacheClient.get_many_with_ttl
 
-    def get_many(self, keys):
+    def get_many_with_ttl(self, keys):
         asked.append(sorted(key.split(":", 2)[2] for key in keys))
         return real(self, keys)
 
-    monkeypatch.setattr(type(cache._cache), "get_many", get_many)
+    monkeypatch.setattr(RedisCacheClient, "get_many_with_ttl", get_many_with_ttl)
     return asked
 
 
-def read(*keys, max_age=60):
-    return near_cache.get_many(keys, max_age=max_age)
+@pytest.fixture
+def clock(monkeypatch):
+    """The near cache's clock, moved by hand."""
+    now = [time.monotonic()]
+    monkeypatch.setattr(near_cache, "monotonic", lambda: now[0])
+    return now
 
 
-def test_a_kept_entry_is_answered_without_redis(redis_cache, reads):
+def read(*keys):
+    return near_cache.get_many(keys)
+
+
+def test_a_kept_entry_is_answered_without_redis(redis_client, reads):
     cache.set(KEY, ("a", 1))
     assert read(KEY, OTHER) == {KEY: ("a", 1)}
     assert read(KEY) == {KEY: ("a", 1)}
@@ -71,80 +73,122 @@ def test_a_kept_entry_is_answered_without_redis(redis_cache, reads):
     [
         pytest.param(lambda client, name: client.set(name, 2), {KEY: 2}, id="set"),
         pytest.param(lambda client, name: client.delete(name), {}, id="deleted"),
-        pytest.param(lambda client, name: client.pexpire(name, 1), {}, id="expired"),
-        pytest.param(lambda client, name: client.flushdb(), {}, id="flushdb"),
+        pytest.param(lambda client, name: client.expire(name, 100), {KEY: 1}, id="expiry changed"),
     ],
 )
-def test_a_change_by_anyone_is_seen_by_the_next_read(redis_cache, reads, change, after):
-    client, _ = redis_cache
+def test_a_change_by_another_process_is_seen_by_the_next_read(redis_client, reads, change, after):
     cache.set(KEY, 1)
     assert read(KEY) == {KEY: 1}
-    # Another client (another worker, the admin's process): once its change is answered,
-    # no read here is answered from before it. No waiting.
-    change(client, cache.make_key(KEY))
-    if after == {}:
-        time.sleep(0.01)  # the expiry itself
+    # Once Redis has answered the change, no read here is answered from before it. No
+    # waiting: Redis wrote its message to this process before it answered.
+    change(redis_client, cache.make_key(KEY))
     assert read(KEY) == after
     assert len(reads) == 2
 
 
-def test_an_entry_goes_when_redis_expires_its_key(redis_cache, reads):
-    cache.set(KEY, 1, timeout=1)
-    assert read(KEY, max_age=60) == {KEY: 1}
-    deadline = time.monotonic() + 5
-    while read(KEY, max_age=60) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert read(KEY, max_age=60) == {}
-
-
-def test_an_entry_lasts_no_longer_than_its_max_age(redis_cache, reads, monkeypatch):
+def test_this_process_s_own_change_is_forgotten_at_once(redis_client, reads):
     cache.set(KEY, 1)
-    now = time.monotonic()
-    monkeypatch.setattr(near_cache.time, "monotonic", lambda: now)
-    assert read(KEY, max_age=5) == {KEY: 1}
-    monkeypatch.setattr(near_cache.time, "monotonic", lambda: now + 4.9)
-    assert read(KEY, max_age=5) == {KEY: 1}
-    assert len(reads) == 1
-    monkeypatch.setattr(near_cache.time, "monotonic", lambda: now + 5)
-    assert read(KEY, max_age=5) == {KEY: 1}
+    read(KEY)
+    near_cache.forget([KEY])
+    read(KEY)
     assert len(reads) == 2
 
 
-def test_a_key_changed_while_it_was_read_is_not_kept(redis_cache, monkeypatch):
-    client, _ = redis_cache
+def test_an_entry_goes_when_redis_expires_its_key(redis_client, reads):
+    cache.set(KEY, 1, timeout=1)
+    assert read(KEY) == {KEY: 1}
+    time.sleep(1.05)
+    assert read(KEY) == {}
+
+
+def test_an_entry_lives_no_longer_than_its_key_nor_cache_near_seconds(
+    redis_client, reads, clock, settings
+):
+    settings.CACHE_NEAR_SECONDS = 5
+    read()  # connected again, with the new setting
+    cache.set(KEY, 1, timeout=30)
+    cache.set(OTHER, 2, timeout=3)  # Redis lets it go in 3 s; no message needed
+    start = clock[0]
+    read(KEY, OTHER)
+    clock[0] = start + 2.9
+    read(KEY, OTHER)
+    assert len(reads) == 1
+    clock[0] = start + 3.0
+    read(KEY, OTHER)
+    assert reads[1:] == [[OTHER]]
+    clock[0] = start + 5.0  # a message lost on the way costs no more than this
+    read(KEY)
+    assert reads[2:] == [[KEY]]
+
+
+def test_a_key_changed_while_it_was_read_is_not_kept(redis_client, monkeypatch):
     cache.set(KEY, 1)
-    real = type(cache._cache).get_many
+    real = RedisCacheClient.get_many_with_ttl
     changed = []
 
-    def get_many(self, keys):
+    def get_many_with_ttl(self, keys):
         found = real(self, keys)  # the old value...
         if not changed:  # ...then a change, before this read is done
-            changed.append(client.set(cache.make_key(KEY), b"2"))
+            changed.append(redis_client.set(cache.make_key(KEY), 2))
         return found
 
-    monkeypatch.setattr(type(cache._cache), "get_many", get_many)
+    monkeypatch.setattr(RedisCacheClient, "get_many_with_ttl", get_many_with_ttl)
     assert read(KEY) == {KEY: 1}
     assert read(KEY) == {KEY: 2}
 
 
-def test_a_lost_connection_empties_it_and_sends_reads_to_redis_until_made_again(redis_cache, reads):
-    client, _ = redis_cache
+def test_a_lost_connection_sends_the_reads_to_redis_until_it_is_made_again(redis_client, reads):
     cache.set(KEY, 1)
     assert read(KEY) == {KEY: 1}
-    near = near_cache._near_cache()
-    client.client_kill_filter(_id=near.listener_id)
-    # Its messages may be lost from here on: nothing kept is answered, nothing is kept.
-    client.set(cache.make_key(KEY), 2)
+    near = near_cache.near_cache()
+    lost = near.listener_id
+    redis_client.client_kill_filter(_id=lost)
+    # Its messages may be lost from here: nothing kept is answered.
+    redis_client.set(cache.make_key(KEY), 2)
+    assert read(KEY) == {KEY: 2}  # from Redis, the connection made again meanwhile
+    assert near.listener_id not in (None, lost)
     assert read(KEY) == {KEY: 2}
     assert read(KEY) == {KEY: 2}
-    assert len(reads) == 3
-    near._retry_at = 0  # a second later: the connection is made again
-    assert read(KEY) == {KEY: 2}
-    assert read(KEY) == {KEY: 2}
-    assert len(reads) == 4
+    assert len(reads) == 2  # the first read after the loss went past the near cache
 
 
-def test_without_redis_reads_fail_as_the_cache_does(settings):
+@pytest.fixture
+def redis_without_tracking(redis_client, settings):
+    """A Redis user that may not use CLIENT (as a Redis before 6, or a strict ACL, refuses
+    CLIENT TRACKING), the cache logged in as it."""
+    user = f"near-test-{os.getpid()}"
+    redis_client.acl_setuser(
+        user,
+        enabled=True,
+        nopass=True,
+        keys=["*"],
+        channels=["*"],
+        commands=["+@all", "-client"],
+    )
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": REDIS_URL.replace("redis://", f"redis://{user}@"),
+        },
+    }
+    yield
+    redis_client.acl_deluser(user)
+
+
+def test_a_redis_that_refuses_tracking_leaves_it_off_with_one_warning(
+    redis_without_tracking, reads, caplog
+):
+    cache.set(KEY, 1)
+    for _ in range(3):
+        assert read(KEY) == {KEY: 1}
+    assert reads == []  # each read went to Redis as the cache reads, nothing kept
+    warnings = [r for r in caplog.records if r.name == near_cache.__name__]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "Near cache off until Redis answers" in warnings[0].getMessage()
+
+
+def test_without_redis_reads_fail_as_the_cache_s_own_do(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "favorites_project.caching.RedisCache",
@@ -157,8 +201,8 @@ def test_without_redis_reads_fail_as_the_cache_does(settings):
         read(KEY)
 
 
-def test_it_holds_at_most_its_entries_the_oldest_going_first(redis_cache, reads, settings):
-    settings.CACHE_NEAR_ENTRIES = 2
+def test_it_holds_at_most_its_entries_the_oldest_going_first(redis_client, reads):
+    near_cache.near_cache().max_entries = 2
     keys = [f"customers:v1:customer:{n}" for n in range(3)]
     cache.set_many(dict.fromkeys(keys, 1))
     for key in keys:
@@ -168,7 +212,7 @@ def test_it_holds_at_most_its_entries_the_oldest_going_first(redis_cache, reads,
     assert reads == [[keys[0]], [keys[1]], [keys[2]], [keys[0]]]
 
 
-def test_only_keys_redis_names_to_it_are_kept(redis_cache):
+def test_only_keys_redis_names_to_it_are_kept(redis_client):
     with pytest.raises(ValueError, match="Only keys under"):
         read("throttle:login:1")
 
@@ -184,48 +228,87 @@ def test_only_keys_redis_names_to_it_are_kept(redis_cache):
             },
             id="a primary and a replica",
         ),
+        pytest.param(
+            {
+                "BACKEND": "favorites_project.caching.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_FUNCTION": lambda key, prefix, version: f"{version}:{key}:{prefix}",
+            },
+            id="a key function that does not keep prefixes",
+        ),
     ],
 )
-def test_it_is_off_unless_the_cache_is_one_redis(settings, caches):
+def test_it_is_off_unless_redis_can_name_the_changed_keys(settings, caches):
     settings.CACHES = {"default": caches}
     settings.CACHE_NEAR_ENTRIES = 100
-    assert near_cache._near_cache() is None
+    assert near_cache.near_cache() is None
 
 
-def test_it_is_off_with_no_entries(redis_cache, settings):
+def test_it_is_off_with_no_entries(redis_client, settings):
     settings.CACHE_NEAR_ENTRIES = 0
-    assert near_cache._near_cache() is None
+    assert near_cache.near_cache() is None
 
 
-def test_a_forked_process_starts_empty_on_a_connection_of_its_own(redis_cache, reads, monkeypatch):
+def test_a_forked_process_starts_empty_on_a_connection_of_its_own(redis_client):
     cache.set(KEY, 1)
     read(KEY)
-    near = near_cache._near_cache()
-    parents = near.listener_id
-    monkeypatch.setattr(near_cache.os, "getpid", lambda: -1)
-    assert read(KEY) == {KEY: 1}
-    assert len(reads) == 2
-    assert near.listener_id != parents
+    parents = near_cache.near_cache().listener_id
+    answer, child_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker, say
+        try:
+            found = read(KEY)
+            near = near_cache.near_cache()
+            os.write(child_end, f"{found == {KEY: 1}} {near.listener_id}".encode())
+        finally:
+            os._exit(0)
+    os.close(child_end)
+    os.waitpid(pid, 0)
+    found, child_listener = os.read(answer, 100).decode().split()
+    os.close(answer)
+    assert found == "True"
+    assert int(child_listener) != parents
+    assert read(KEY) == {KEY: 1}  # the parent's own still works
 
 
-def test_concurrent_reads_and_changes_end_on_the_last_value(redis_cache):
-    client, _ = redis_cache
+def test_a_read_begun_after_a_change_was_answered_never_sees_an_older_value(redis_client):
+    """Readers in threads, against another process's writes: each read that begins after
+    a write was answered returns that write or a later one."""
     name = cache.make_key(KEY)
     cache.set(KEY, 0)
+    answered = [0]
+    stale = []
     stop = threading.Event()
 
     def reader():
         while not stop.is_set():
-            read(KEY)
+            floor = answered[0]
+            value = read(KEY)[KEY]
+            if value < floor:
+                stale.append((value, floor))
 
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
         thread.start()
     try:
         for value in range(1, 300):
-            client.set(name, value)
+            redis_client.set(name, value)
+            answered[0] = value
     finally:
         stop.set()
         for thread in threads:
             thread.join()
+    assert stale == []
     assert read(KEY) == {KEY: 299}
+
+
+def test_a_customer_s_requests_read_it_from_the_near_cache(
+    redis_client, reads, customer, auth_client
+):
+    client = auth_client(customer)
+    customer_key = KEY.replace(":1", f":{customer.pk}")
+    for _ in range(4):
+        assert client.get("/api/v1/customers/me/").status_code == 200
+    # Not in Redis (read from PostgreSQL and put there), then read from Redis and kept,
+    # then answered here.
+    assert [customer_key in keys for keys in reads] == [True, True, False, False]
