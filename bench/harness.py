@@ -695,9 +695,10 @@ def machine(database_url: str) -> dict:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 memory_kib = int(line.split()[1])
-    postgres = ""
+    postgres = autovacuum = ""
     with contextlib.suppress(Exception), admin_connect(database_url) as connection:
         postgres = connection.execute("SHOW server_version").fetchone()[0]
+        autovacuum = connection.execute("SHOW autovacuum").fetchone()[0]
     return {
         "cores": os.cpu_count(),
         "cpu": model or platform.processor(),
@@ -705,6 +706,7 @@ def machine(database_url: str) -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "postgresql": postgres,
+        "postgresql_autovacuum": autovacuum,
         "wrk": _first_line([wrk_path(), "--version"]) if shutil.which("wrk") else "",
     }
 

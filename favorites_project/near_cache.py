@@ -211,7 +211,8 @@ class NearCache:
 def _made_key(key: str) -> str:
     if not key.startswith(PREFIXES):
         raise ValueError(f"Only keys under {PREFIXES} are kept near: Redis names no others.")
-    return cache.make_and_validate_key(key)
+    # Unvalidated (the validation walks the key): each is validated when read from Redis.
+    return cache.make_key(key)
 
 
 _near: NearCache | None = None
