@@ -19,8 +19,9 @@ than its key in Redis (its TTL, read with it) nor `CACHE_NEAR_SECONDS`, which bo
 message lost on the way could cost.
 
 Without that connection (Redis down or restarted, the connection dropped, or a Redis that
-refuses `CLIENT TRACKING`) nothing is kept and every read goes to Redis; the connection is
-made again by the next read, at most once a second (every five minutes after a refusal).
+refuses `CLIENT TRACKING`) nothing is kept and every read goes to Redis; a read then starts
+making it again in a thread of its own, at most once a second (every five minutes after a
+refusal), and does not wait for it.
 At most `CACHE_NEAR_ENTRIES` entries are kept (the oldest go first); 0 turns it off, and it
 is off unless the cache is this project's Redis backend on one server (with replicas, reads
 would not come from the server that is written).
@@ -62,6 +63,7 @@ class NearCache:
         self._pending: dict[str, object] = {}  # made key -> the read in flight
         self._connection: Any = None
         self._connecting = False
+        self._connector: threading.Thread | None = None
         self._retry_at = 0.0
         self._off_told = False
 
@@ -161,10 +163,27 @@ class NearCache:
     # -- connecting (outside the lock: reads go to Redis meanwhile) -----------------------
 
     def _connect_when_due(self) -> None:
+        """Start making the connection, in a thread of its own: no request waits on it (a
+        hung Redis would hold it for the socket's timeout, on every try)."""
         with self._lock:
             if self._connection is not None or self._connecting or monotonic() < self._retry_at:
                 return
             self._connecting = True
+            self._connector = threading.Thread(
+                target=self._connect_now, name="near-cache-connect", daemon=True
+            )
+        self._connector.start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Whether the connection is made, once an attempt under way has ended; for whoever
+        would rather wait than read Redis meanwhile (tests)."""
+        connector = self._connector
+        if connector is not None:
+            connector.join(timeout)
+        with self._lock:
+            return self._connection is not None
+
+    def _connect_now(self) -> None:
         connection = None
         try:
             connection = self._connect()

@@ -25,7 +25,7 @@ def redis_client(settings):
     settings.CACHE_NEAR_SECONDS = 60
     with redis_cache(settings):
         client = redis.Redis.from_url(REDIS_URL)
-        read()  # a process's first read goes to Redis and makes the connection
+        connect()
         yield client
         client.close()
         near = near_cache.near_cache()
@@ -57,6 +57,12 @@ def clock(monkeypatch):
 
 def read(*keys):
     return near_cache.get_many(keys)
+
+
+def connect():
+    """A process's first read goes to Redis and starts making the connection: made."""
+    read()
+    assert near_cache.near_cache().wait_connected(5)
 
 
 def test_a_kept_entry_is_answered_without_redis(redis_client, reads):
@@ -105,7 +111,7 @@ def test_an_entry_lives_no_longer_than_its_key_nor_cache_near_seconds(
     redis_client, reads, clock, settings
 ):
     settings.CACHE_NEAR_SECONDS = 5
-    read()  # connected again, with the new setting
+    connect()  # again, with the new setting
     cache.set(KEY, 1, timeout=30)
     cache.set(OTHER, 2, timeout=3)  # Redis lets it go in 3 s; no message needed
     start = clock[0]
@@ -145,7 +151,8 @@ def test_a_lost_connection_sends_the_reads_to_redis_until_it_is_made_again(redis
     redis_client.client_kill_filter(_id=lost)
     # Its messages may be lost from here: nothing kept is answered.
     redis_client.set(cache.make_key(KEY), 2)
-    assert read(KEY) == {KEY: 2}  # from Redis, the connection made again meanwhile
+    assert read(KEY) == {KEY: 2}  # from Redis; the connection is being made again
+    assert near.wait_connected(5)
     assert near.listener_id not in (None, lost)
     assert read(KEY) == {KEY: 2}
     assert read(KEY) == {KEY: 2}
@@ -182,6 +189,7 @@ def test_a_redis_that_refuses_tracking_leaves_it_off_with_one_warning(
     cache.set(KEY, 1)
     for _ in range(3):
         assert read(KEY) == {KEY: 1}
+        assert not near_cache.near_cache().wait_connected(5)
     assert reads == []  # each read went to Redis as the cache reads, nothing kept
     warnings = [r for r in caplog.records if r.name == near_cache.__name__]
     assert [r.levelname for r in warnings] == ["WARNING"]
@@ -259,6 +267,7 @@ def test_a_forked_process_starts_empty_on_a_connection_of_its_own(redis_client):
         try:
             found = read(KEY)
             near = near_cache.near_cache()
+            near.wait_connected(5)
             os.write(child_end, f"{found == {KEY: 1}} {near.listener_id}".encode())
         finally:
             os._exit(0)
