@@ -39,8 +39,9 @@ def read(cache_key: str) -> Any:
 
 
 def write(cache_key: str, value: Any, ttl: float) -> None:
-    near_cache.forget([cache_key])
     try:
         cache.set(cache_key, value, ttl)
     except CACHE_ERRORS as exc:
         logger.warning("Catalog cache write failed: %s", exc)
+    # After the write: a read of this process's in between is not kept (near_cache.py).
+    near_cache.forget([cache_key])

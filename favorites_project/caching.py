@@ -30,15 +30,15 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
     def get_many_with_ttl(self, keys: list[str]) -> dict[str, tuple[Any, float | None]]:
-        """Each present key's value and the seconds it has left (None: no expiry), in one
-        round trip."""
+        """Each present key's value and the seconds it has left (None: no expiry; 0: gone
+        between the two reads), in one round trip."""
         pipeline = self.get_client(None).pipeline(transaction=False)
         pipeline.mget(keys)
         for key in keys:
             pipeline.pttl(key)
         values, *lives = pipeline.execute()
         return {
-            key: (self._serializer.loads(value), None if life < 0 else life / 1000)
+            key: (self._serializer.loads(value), None if life == -1 else max(life, 0) / 1000)
             for key, value, life in zip(keys, values, lives, strict=True)
             if value is not None
         }

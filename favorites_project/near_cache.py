@@ -18,10 +18,12 @@ here before the next request that could depend on it. In any case an entry lives
 than its key in Redis (its TTL, read with it) nor `CACHE_NEAR_SECONDS`, which bounds what a
 message lost on the way could cost.
 
-Without that connection (Redis down or restarted, the connection dropped, or a Redis that
-refuses `CLIENT TRACKING`) nothing is kept and every read goes to Redis; a read then starts
-making it again in a thread of its own, at most once a second (every five minutes after a
-refusal), and does not wait for it.
+The connection is PINGed every second or so while reads come; one that has not answered
+the last PING is taken as lost (a connection that died without a word, behind a NAT or left
+on a failed-over address, looks merely quiet). Without the connection (Redis down or
+restarted, the connection lost, or a Redis that refuses `CLIENT TRACKING`) nothing is kept
+and every read goes to Redis; a read then starts making it again in a thread of its own
+(a second after a failure to make it, five minutes after a refusal) and does not wait.
 At most `CACHE_NEAR_ENTRIES` entries are kept (the oldest go first); 0 turns it off, and it
 is off unless the cache is this project's Redis backend on one server (with replicas, reads
 would not come from the server that is written).
@@ -51,6 +53,7 @@ PREFIXES = ("customers:", "catalog:")
 _CHANNEL = b"__redis__:invalidate"
 _RETRY_SECONDS = 1.0
 _REFUSED_RETRY_SECONDS = 300.0
+_PING_SECONDS = 1.0
 
 
 class NearCache:
@@ -66,6 +69,9 @@ class NearCache:
         self._connector: threading.Thread | None = None
         self._retry_at = 0.0
         self._off_told = False
+        self._generation = 0  # bumped by close(): a connection made before is not used
+        self._pinged_at = 0.0
+        self._pong_due = False
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """`cache.get_many(keys)`, answered from this process where it can be."""
@@ -101,6 +107,8 @@ class NearCache:
                             value, ttl = fetched[key]
                             life = self.max_age if ttl is None else min(ttl, self.max_age)
                             self._keep(made[key], value, now + life)
+            if not listening:  # lost while this read was out
+                self._connect_when_due()
         return {**found, **{key: value for key, (value, _) in fetched.items()}}
 
     def forget(self, keys: Iterable[str]) -> None:
@@ -111,8 +119,10 @@ class NearCache:
                 self._pending.pop(_made_key(key), None)
 
     def close(self) -> None:
-        """Drop every entry and hang up; the next read connects again."""
+        """Drop every entry and hang up, and a connection being made with it; the next read
+        connects again."""
         with self._lock:
+            self._generation += 1
             self._drop()
 
     # -- under the lock ------------------------------------------------------------------
@@ -126,12 +136,19 @@ class NearCache:
         self._entries[key] = (value, expires_at)
 
     def _listening(self) -> bool:
-        """Whether the entries can be trusted: connected, every message applied."""
+        """Whether the entries can be trusted: connected, every message applied, the last
+        PING answered."""
         if self._connection is None:
             return False
         try:
             while self._connection.can_read(timeout=0):
                 self._apply(self._connection.read_response())
+            now = monotonic()
+            if now - self._pinged_at >= _PING_SECONDS:
+                if self._pong_due:
+                    raise ConnectionError(f"no answer to a PING in {_PING_SECONDS:g} s")
+                self._connection.send_command("PING")
+                self._pinged_at, self._pong_due = now, True
         except CACHE_ERRORS as exc:
             logger.warning("Near cache emptied, its connection to Redis lost: %s", exc)
             self._drop()
@@ -139,7 +156,10 @@ class NearCache:
         return True
 
     def _apply(self, message) -> None:
-        # ["message", channel, [keys]]; keys None: the whole database was flushed.
+        # ["message", channel, [keys]], keys None when a database was flushed; ["pong", ""].
+        if isinstance(message, list) and message[:1] == [b"pong"]:
+            self._pong_due = False
+            return
         if not (isinstance(message, list) and len(message) == 3 and message[1] == _CHANNEL):
             return
         if message[2] is None:
@@ -169,10 +189,18 @@ class NearCache:
             if self._connection is not None or self._connecting or monotonic() < self._retry_at:
                 return
             self._connecting = True
-            self._connector = threading.Thread(
-                target=self._connect_now, name="near-cache-connect", daemon=True
-            )
-        self._connector.start()
+            generation = self._generation
+        connector = threading.Thread(
+            target=self._connect_now, args=(generation,), name="near-cache-connect", daemon=True
+        )
+        try:
+            connector.start()
+        except RuntimeError as exc:  # no thread to be had: the reads go on to Redis
+            with self._lock:
+                self._connecting = False
+            self._off(exc, _RETRY_SECONDS)
+            return
+        self._connector = connector
 
     def wait_connected(self, timeout: float) -> bool:
         """Whether the connection is made, once an attempt under way has ended; for whoever
@@ -183,7 +211,7 @@ class NearCache:
         with self._lock:
             return self._connection is not None
 
-    def _connect_now(self) -> None:
+    def _connect_now(self, generation: int) -> None:
         connection = None
         try:
             connection = self._connect()
@@ -191,11 +219,18 @@ class NearCache:
             self._off(exc, _REFUSED_RETRY_SECONDS)
         except CACHE_ERRORS as exc:
             self._off(exc, _RETRY_SECONDS)
+        except Exception as exc:  # a bug, or a connection class that cannot do this
+            logger.exception("Near cache off: its connection could not be made")
+            self._off(exc, _REFUSED_RETRY_SECONDS)
         finally:
             with self._lock:
                 self._connecting = False
-                if connection is not None:
+                if connection is not None and generation == self._generation:
                     self._connection, self._off_told = connection, False
+                    self._pong_due, self._pinged_at = False, monotonic()
+                    connection = None
+            if connection is not None:  # closed while it was made
+                connection.disconnect()
 
     def _off(self, exc: Exception, retry_in: float) -> None:
         with self._lock:

@@ -31,6 +31,11 @@ def redis_cache(settings):
             "KEY_PREFIX": prefix,
         }
     }
+    from favorites_project import near_cache
+
+    near_cache.get_many([])  # the near cache listening from the start
+    near = near_cache.near_cache()
+    assert near is None or near.wait_connected(5)
     try:
         yield
     finally:

@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from favorites_project import near_cache
 from favorites_project.caching import RedisCacheClient
+from favorites_project.near_cache import NearCache
 from favorites_project.testing import REDIS_URL, redis_cache
 
 KEY = "customers:v1:customer:1"  # customers.cache.KEY's form
@@ -112,7 +113,7 @@ def test_an_entry_lives_no_longer_than_its_key_nor_cache_near_seconds(
 ):
     settings.CACHE_NEAR_SECONDS = 5
     connect()  # again, with the new setting
-    cache.set(KEY, 1, timeout=30)
+    cache.set(KEY, 1, timeout=None)  # no expiry: kept CACHE_NEAR_SECONDS
     cache.set(OTHER, 2, timeout=3)  # Redis lets it go in 3 s; no message needed
     start = clock[0]
     read(KEY, OTHER)
@@ -321,3 +322,100 @@ def test_a_customer_s_requests_read_it_from_the_near_cache(
     # Not in Redis (read from PostgreSQL and put there), then read from Redis and kept,
     # then answered here.
     assert [customer_key in keys for keys in reads] == [True, True, False, False]
+
+
+def test_a_flush_of_any_database_empties_it(redis_client, reads):
+    cache.set(KEY, 1)
+    read(KEY)
+    # Tracking names keys, not databases: a flush anywhere may have been of ours.
+    other = redis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + "/7")
+    other.flushdb()
+    other.close()
+    assert read(KEY) == {KEY: 1}
+    assert len(reads) == 2
+
+
+def test_a_key_read_across_a_lost_connection_is_not_kept(redis_client, monkeypatch):
+    cache.set(KEY, 1)
+    near = near_cache.near_cache()
+    real = RedisCacheClient.get_many_with_ttl
+    lost = []
+
+    def get_many_with_ttl(self, keys):
+        found = real(self, keys)  # the old value; then, before this read is done...
+        if not lost:
+            lost.append(near.listener_id)
+            redis_client.client_kill_filter(_id=near.listener_id)  # ...the connection goes,
+            redis_client.set(cache.make_key(KEY), 2)  # a change it never hears of,
+            read()  # another read finds it gone,
+            assert near.wait_connected(5)  # and it is made again
+        return found
+
+    monkeypatch.setattr(RedisCacheClient, "get_many_with_ttl", get_many_with_ttl)
+    assert read(KEY) == {KEY: 1}
+    assert near.listener_id != lost[0]
+    assert read(KEY) == {KEY: 2}
+
+
+@pytest.fixture
+def deaf(monkeypatch):
+    """Redis's messages never arrive (late, or lost on the way)."""
+    monkeypatch.setattr(NearCache, "_apply", lambda self, message: None)
+
+
+def test_this_process_s_own_change_of_a_customer_does_not_wait_for_redis_s_message(
+    redis_client, deaf, customer, auth_client
+):
+    client = auth_client(customer)
+    for _ in range(3):
+        assert client.get("/api/v1/customers/me/").status_code == 200
+    customer.is_active = False
+    customer.save()  # customers.cache.customer_forget
+    assert client.get("/api/v1/customers/me/").status_code == 401
+    # The catalog's answers: catalog/tests/test_cache.py.
+
+
+def test_no_read_waits_for_the_connection_to_be_made(redis_client, monkeypatch):
+    near = near_cache.near_cache()
+    near.close()
+    made = threading.Event()
+    real = NearCache._connect
+
+    def slow_connect(self):
+        made.wait(10)  # a hung Redis
+        return real(self)
+
+    monkeypatch.setattr(NearCache, "_connect", slow_connect)
+    cache.set(KEY, 1)
+    started = time.monotonic()
+    assert read(KEY) == {KEY: 1}
+    assert read(KEY) == {KEY: 1}
+    assert time.monotonic() - started < 1
+    made.set()
+    assert near.wait_connected(5)
+
+
+def test_a_connection_refused_is_tried_again_only_later(redis_without_tracking, monkeypatch):
+    tries = []
+    real = NearCache._connect
+
+    def counted(self):
+        tries.append(1)
+        return real(self)
+
+    monkeypatch.setattr(NearCache, "_connect", counted)
+    for _ in range(5):
+        read(KEY)
+        near_cache.near_cache().wait_connected(5)
+    assert len(tries) == 1
+
+
+def test_a_connection_that_stops_answering_is_dropped(redis_client, deaf, clock):
+    cache.set(KEY, 1)
+    read(KEY)
+    start = clock[0]
+    clock[0] = start + 1.0
+    assert read(KEY) == {KEY: 1}  # a PING sent, its answer due within the next second
+    redis_client.set(cache.make_key(KEY), 2)  # and no message of it arrives either
+    clock[0] = start + 2.0
+    assert read(KEY) == {KEY: 2}  # no answer: the entries dropped, read from Redis
