@@ -113,10 +113,11 @@ class NearCache:
 
     def forget(self, keys: Iterable[str]) -> None:
         """Drop these keys' entries: this process is changing them."""
+        made = [_made_key(key) for key in keys]
         with self._lock:
-            for key in keys:
-                self._entries.pop(_made_key(key), None)
-                self._pending.pop(_made_key(key), None)
+            for key in made:
+                self._entries.pop(key, None)
+                self._pending.pop(key, None)
 
     def close(self) -> None:
         """Drop every entry and hang up, and a connection being made with it; the next read
@@ -291,9 +292,12 @@ def near_cache() -> NearCache | None:
     """This process's near cache, made on first use from the settings (again when a test
     changes them); None when it is off."""
     global _near, _configured
+    if _configured:  # every read but the first: no lock on the hot path
+        return _near
     with _configuring:
         if not _configured:
-            _near, _configured = _from_settings(), True
+            _near = _from_settings()
+            _configured = True
         return _near
 
 

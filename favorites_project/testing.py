@@ -15,14 +15,17 @@ import redis
 from django.db import connections
 from drf_spectacular.generators import SchemaGenerator
 
+from favorites_project import near_cache
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @contextmanager
 def redis_cache(settings):
     """Django's cache as production has it: the real Redis (under a key prefix of the
-    test's own, deleted after it), with each process's near cache."""
+    test's own, deleted after it, which it yields), with each process's near cache."""
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
@@ -31,21 +34,16 @@ def redis_cache(settings):
             "KEY_PREFIX": prefix,
         }
     }
-    from favorites_project import near_cache
-
     near_cache.get_many([])  # the near cache listening from the start
     near = near_cache.near_cache()
     assert near is None or near.wait_connected(5)
     try:
-        yield
+        yield prefix
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         client.close()
-
-
-PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
 
 
 def assert_problem(response, status: int, code: str) -> dict:

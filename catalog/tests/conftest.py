@@ -3,13 +3,12 @@
 The helpers the tests import (URLs, answers, `called_urls`) are in `catalog.testing`.
 """
 
-import uuid
-
 import pytest
 import redis
 from django.test import override_settings
 
 from favorites_project.testing import REDIS_URL
+from favorites_project.testing import redis_cache as project_redis_cache
 
 
 @pytest.fixture
@@ -55,14 +54,12 @@ def _redis_cache(location: str, prefix: str) -> dict:
 
 
 @pytest.fixture
-def redis_cache():
-    """Django's cache on the real Redis, under a prefix of its own (deleted afterwards)."""
-    prefix = f"test-catalog-{uuid.uuid4().hex}"
+def redis_cache(settings):
+    """Django's cache as production has it, on the real Redis under a prefix of its own
+    (deleted afterwards): a client of Redis's own, and the prefix."""
     client = redis.Redis.from_url(REDIS_URL)
-    with override_settings(CACHES=_redis_cache(REDIS_URL, prefix)):
+    with project_redis_cache(settings) as prefix:
         yield client, prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
     client.close()
 
 

@@ -14,7 +14,6 @@ from catalog.testing import (
     luizalabs_product,
     luizalabs_url,
 )
-from favorites_project import testing as project_testing
 from favorites_project.near_cache import NearCache
 
 
@@ -137,14 +136,13 @@ def test_with_redis_down_a_dead_catalog_is_still_unavailable(luizalabs, dead_red
     assert len(luizalabs.calls) == 3
 
 
-def test_this_process_forgets_its_own_write_without_waiting_for_redis(settings, monkeypatch):
+def test_this_process_forgets_its_own_write_without_waiting_for_redis(redis_cache, monkeypatch):
     """The near cache (favorites_project/near_cache.py), told nothing by Redis: a write of
     this process's is read back at once."""
-    with project_testing.redis_cache(settings):
-        monkeypatch.setattr(NearCache, "_apply", lambda self, message: None)
-        key = "catalog:v1:luizalabs:x:product:1"
-        caching.write(key, {"found": False}, 60)
-        assert caching.read(key) == {"found": False}
-        assert caching.read(key) == {"found": False}  # kept
-        caching.write(key, {"found": True}, 60)
-        assert caching.read(key) == {"found": True}
+    monkeypatch.setattr(NearCache, "_apply", lambda self, message: None)
+    key = "catalog:v1:luizalabs:x:product:1"
+    caching.write(key, {"found": False}, 60)
+    assert caching.read(key) == {"found": False}
+    assert caching.read(key) == {"found": False}  # kept
+    caching.write(key, {"found": True}, 60)
+    assert caching.read(key) == {"found": True}
